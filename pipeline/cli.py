@@ -1,0 +1,226 @@
+"""`potato-pipeline`: run the pipeline, make sample data, validate bronze, show status."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from rich.console import Console
+
+from pipeline import ledger, logs, render
+from pipeline.errors import PipelineError, TaskFailed
+from pipeline.progress import LogObserver, TerminalProgress
+from pipeline.runner import Observer, run_pipeline
+from pipeline.sample import SampleSpec, write_sample
+from pipeline.settings import Settings
+from pipeline.status import status_document
+from pipeline.tasks import ingest, publish, validate
+from sre.errors import SreError, StorageError
+from sre.storage import ObjectStore, open_store
+from sre.storage.manifest import read_current
+
+DEFAULTS = SampleSpec()
+EXIT_FAILED = 1  # the run or the check failed; committed silver is unchanged
+EXIT_UNAVAILABLE = 3  # the lake cannot be used (missing path or bucket, credentials, endpoint)
+
+lake_option = click.option(
+    "--lake",
+    metavar="PATH|s3://BUCKET/PREFIX",
+    help="The lake. Default: $POTATO_LAKE, else ./lake.",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+@contextmanager
+def _lake(lake: str | None, *, create: bool = False) -> Iterator[tuple[Settings, ObjectStore]]:
+    settings = Settings.from_env(os.environ, lake=lake)
+    try:
+        store = open_store(
+            settings.lake, env=settings.aws_env, create=create and settings.is_default_lake
+        )
+    except StorageError as exc:
+        _fail(f"{exc} (set --lake or POTATO_LAKE)", EXIT_UNAVAILABLE)
+    try:
+        yield settings, store
+    except StorageError as exc:
+        _fail(f"lake {store.url}: {exc}", EXIT_UNAVAILABLE)
+    except SreError as exc:
+        _fail(str(exc), EXIT_FAILED)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="potato-sre")
+def main() -> None:
+    """The potato-weight-nutrition pipeline: bronze CSV drops become silver Parquet tables.
+
+    \b
+    Typical use:
+      potato-pipeline sample-data --out ./lake      # dirty sample bronze drops
+      potato-pipeline run                           # process new drops into silver
+      potato-pipeline status                        # what silver holds, recent runs
+
+    The lake is --lake, else $POTATO_LAKE, else ./lake; s3://BUCKET/PREFIX uses S3
+    (AWS_ENDPOINT_URL selects an S3-compatible server). Exit codes: 0 ok, 1 failed
+    (nothing published), 2 usage error, 3 lake unavailable.
+    """
+
+
+@main.command()
+@lake_option
+@json_option
+@click.option(
+    "--work-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to stage intermediate files (default: the system temp folder).",
+)
+def run(lake: str | None, as_json: bool, work_dir: Path | None) -> None:
+    """Process new bronze partitions into a new silver snapshot and reports.
+
+    Only partitions no committed snapshot holds are read; a rerun with nothing new publishes
+    nothing. Rows that break a contract go to rejects/ with their rule, file and line. A crash
+    or failure at any point leaves the committed silver exactly as it was.
+    """
+    interactive = sys.stderr.isatty() and not as_json
+    logs.configure(
+        json_lines=not interactive, level=logging.WARNING if interactive else logging.INFO
+    )
+    with _lake(lake, create=True) as (_settings, store):
+        console = Console(stderr=True)
+        display = TerminalProgress(console) if interactive else nullcontext()
+        observers: list[Observer] = [LogObserver()] if not interactive else []
+        try:
+            with display as shown:
+                if shown is not None:
+                    observers.append(shown)
+                record = run_pipeline(store, observers=observers, work_dir=work_dir)
+        except TaskFailed as exc:
+            if as_json:
+                click.echo(
+                    json.dumps({"status": "failure", "task": exc.task, "error": str(exc.__cause__)})
+                )
+            _fail(f"{exc}; committed silver is unchanged", EXIT_FAILED)
+        manifest = read_current(store, publish.SILVER_ROOT)
+        if as_json:
+            click.echo(json.dumps({**record.to_dict(), "lake": store.url}, indent=2))
+        else:
+            render.run_summary(Console(), record, manifest, store.url)
+
+
+@main.command("sample-data")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="The lake folder to write bronze/ingest_date=.../ drops into.",
+)
+@click.option("--participants", type=int, default=DEFAULTS.participants, show_default=True)
+@click.option(
+    "--days",
+    type=int,
+    default=DEFAULTS.days,
+    show_default=True,
+    help="Trial days; one drop per day.",
+)
+@click.option("--seed", type=int, default=DEFAULTS.seed, show_default=True)
+@click.option(
+    "--dirt",
+    type=float,
+    default=DEFAULTS.dirt,
+    show_default=True,
+    help="Fraction of rows carrying one defect (BOM, CRLF, units in numbers, bad dates...).",
+)
+@click.option(
+    "--size-mb",
+    type=float,
+    default=None,
+    help="Write ONE drop of about this size instead (for benchmarks; streamed to disk).",
+)
+def sample_data(
+    out: Path, participants: int, days: int, seed: int, dirt: float, size_mb: float | None
+) -> None:
+    """Write seeded, deliberately dirty bronze drops of the potato-diet trial."""
+    try:
+        spec = SampleSpec(
+            participants=participants, days=days, seed=seed, dirt=dirt, size_mb=size_mb
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    progress: Callable[[int], None] | None = None
+    if size_mb and sys.stderr.isatty():
+        progress = render.bytes_progress(Console(stderr=True), int(size_mb * 1e6))
+    summary = write_sample(spec, out, on_progress=progress)
+    render.sample_summary(Console(), summary, out)
+
+
+@main.command("validate")
+@lake_option
+@json_option
+@click.option(
+    "--all", "all_partitions", is_flag=True, help="Check every partition, not only new ones."
+)
+def validate_cmd(lake: str | None, as_json: bool, all_partitions: bool) -> None:
+    """Run the bronze contracts only; exit 1 when a file breaks its reject limit.
+
+    Nothing is written to the lake.
+    """
+    with (
+        _lake(lake) as (_settings, store),
+        tempfile.TemporaryDirectory(prefix="potato-validate-") as tmp,
+    ):
+        manifest = read_current(store, publish.SILVER_ROOT)
+        processed = (
+            [] if all_partitions or manifest is None else manifest.extra.get("partitions", [])
+        )
+        try:
+            files = ingest.run(store, processed, Path(tmp)).files
+            validated = validate.Validated(
+                tuple(validate.validate_file(f, Path(tmp)) for f in files)
+            )
+        except PipelineError as exc:
+            _fail(str(exc), EXIT_FAILED)
+        breaches = validate.limit_breaches(validated)
+        doc: dict[str, Any] = {
+            "files": len(validated.results),
+            "rows": validated.rows_in,
+            "rejected": validated.rejected(),
+            "breaches": breaches,
+        }
+        if as_json:
+            click.echo(json.dumps(doc, indent=2))
+        else:
+            render.validation(Console(), validated, breaches)
+        if breaches:
+            sys.exit(EXIT_FAILED)
+
+
+@main.command()
+@lake_option
+@json_option
+@click.option(
+    "--runs", "limit", type=int, default=10, show_default=True, help="How many recent runs."
+)
+def status(lake: str | None, as_json: bool, limit: int) -> None:
+    """The committed snapshot (tables, rows, files, rejects per rule) and the last runs.
+
+    With --json the shape is {"snapshot", "silver": {table: {"rows", "files"}}, "rejects":
+    {rule: n}, "runs": [...]}, newest run first; file paths are relative to the lake.
+    """
+    with _lake(lake) as (_settings, store):
+        doc = status_document(read_current(store, publish.SILVER_ROOT), ledger.recent(store, limit))
+        if as_json:
+            click.echo(json.dumps(doc, indent=2))
+        else:
+            render.status(Console(), doc, store.url)

@@ -1,0 +1,42 @@
+"""The status document: last runs from the ledger and the committed snapshot (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pipeline.ledger import RunRecord
+from sre.storage.manifest import Manifest
+
+
+def status_document(manifest: Manifest | None, runs: Sequence[RunRecord]) -> dict[str, Any]:
+    """The shape other tools read (documented in the README); keep it stable."""
+    silver = (
+        {
+            name: {"rows": table.rows, "bytes": table.bytes, "files": [f.key for f in table.files]}
+            for name, table in sorted(manifest.tables.items())
+        }
+        if manifest
+        else {}
+    )
+    return {
+        "snapshot": manifest.snapshot if manifest else None,
+        "committed_at": manifest.created_at if manifest else None,
+        "partitions": list(manifest.extra.get("partitions", [])) if manifest else [],
+        "silver": silver,
+        "rejects": dict(manifest.extra.get("rejects", {})) if manifest else {},
+        "runs": [
+            {
+                "run_id": r.run_id,
+                "started_at": r.started_at,
+                "finished_at": r.finished_at,
+                "status": r.status,
+                "snapshot": r.snapshot,
+                "partitions": list(r.partitions),
+                "duration_seconds": round(r.duration_seconds, 3),
+                "failed_task": r.failed_task,
+                "error": r.error,
+            }
+            for r in reversed(runs)
+        ],
+    }

@@ -1,0 +1,1 @@
+"""The pipeline's tasks, one per module, run in order by `pipeline.runner`."""

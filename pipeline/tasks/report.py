@@ -1,0 +1,96 @@
+"""Report: small CSV summaries of the committed snapshot for analysts, under `reports/`.
+
+The heavy grouping runs in Polars; pandas shapes the small results. `reports/_snapshot.json`
+names the snapshot the reports describe, so a rerun regenerates them only when they are stale.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import polars as pl
+
+from pipeline.lake import report_file
+from pipeline.tasks.transform import previous_table
+from sre.errors import ObjectNotFound
+from sre.storage import ObjectStore
+from sre.storage.manifest import Manifest
+
+MARKER = report_file("_snapshot.json")
+
+
+@dataclass(frozen=True, slots=True)
+class Reports:
+    keys: tuple[str, ...]
+
+
+def current_for(store: ObjectStore) -> str | None:
+    """The snapshot the reports in the lake describe, if any."""
+    try:
+        marker: dict[str, str] = json.loads(store.read_bytes(MARKER))
+    except (ObjectNotFound, ValueError):
+        return None
+    return marker.get("snapshot")
+
+
+def weight_trajectories(weights: pl.DataFrame) -> pd.DataFrame:
+    frame = weights.to_pandas().sort_values(["participant_id", "date"])
+    grouped = frame.groupby("participant_id")
+    out = pd.DataFrame(
+        {
+            "trial": grouped["trial"].last(),
+            "first_date": grouped["date"].min(),
+            "last_date": grouped["date"].max(),
+            "days_weighed": grouped["weight_kg"].count(),
+            "baseline_kg": grouped["weight_kg"].first().round(2),
+            "latest_kg": grouped["weight_kg"].last().round(2),
+        }
+    )
+    out["change_kg"] = (out["latest_kg"] - out["baseline_kg"]).round(2)
+    return out.reset_index()
+
+
+def weekly_nutrition(weeks: pl.DataFrame) -> pd.DataFrame:
+    frame = weeks.to_pandas()
+    columns = [
+        "kcal_mean",
+        "fiber_g_mean",
+        "potato_g_mean",
+        "potato_kcal_share_mean",
+        "delta_kg_next",
+    ]
+    out = frame.groupby("week")[columns].mean().round(3)
+    out["participants"] = frame.groupby("week")["participant_id"].nunique()
+    return out.reset_index()
+
+
+def food_keywords(entries: pl.LazyFrame) -> pd.DataFrame:
+    top = (
+        entries.group_by("food_category", pl.col("food_item").str.to_lowercase())
+        .agg(pl.len().alias("entries"), pl.col("calories_kcal").sum().round(1).alias("kcal"))
+        .sort("entries", descending=True)
+        .head(50)
+        .collect(engine="streaming")
+    )
+    return top.to_pandas()
+
+
+def run(store: ObjectStore, manifest: Manifest, work: Path) -> Reports:
+    def table(name: str) -> list[Path]:
+        return previous_table(store, manifest, name, work)
+
+    frames = {
+        "weight_trajectories.csv": weight_trajectories(pl.read_parquet(table("weight_daily"))),
+        "weekly_nutrition.csv": weekly_nutrition(pl.read_parquet(table("participant_week"))),
+        "food_keywords.csv": food_keywords(pl.scan_parquet(table("nutrition_entries"))),
+    }
+    keys = []
+    for name, frame in frames.items():
+        key = report_file(name)
+        store.write_bytes(key, frame.to_csv(index=False).encode())
+        keys.append(key)
+    store.write_bytes(MARKER, json.dumps({"snapshot": manifest.snapshot}).encode())
+    return Reports(tuple(keys))

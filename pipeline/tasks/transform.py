@@ -1,0 +1,260 @@
+"""Transform: typed bronze rows become the silver tables.
+
+`nutrition_entries` grows by appending this run's rows; the other tables are small and are
+recomputed from the previous snapshot plus this run's rows, so late or corrected drops are
+reflected everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from pipeline import foods
+from pipeline.tasks.validate import Validated
+from sre.storage import ObjectStore
+from sre.storage.manifest import Manifest
+
+ENTRY_COLUMNS = (
+    "participant_id",
+    "entry_date",
+    "meal",
+    "food_item",
+    "quantity_g",
+    "calories_kcal",
+    "protein_g",
+    "carbs_g",
+    "fat_g",
+    "fiber_g",
+    "soluble_fiber_g",
+    "insoluble_fiber_g",
+    "sugar_g",
+)
+SUMS = (
+    "calories_kcal",
+    "protein_g",
+    "carbs_g",
+    "fat_g",
+    "fiber_g",
+    "soluble_fiber_g",
+    "insoluble_fiber_g",
+    "sugar_g",
+    "potato_g",
+)
+LB_TO_KG = 0.45359237
+
+
+@dataclass(frozen=True, slots=True)
+class Transformed:
+    """Local Parquet files of this run's tables; `appended` tables add to the previous files."""
+
+    tables: dict[str, Path]
+    appended: frozenset[str]
+
+    @property
+    def rows(self) -> int:
+        return sum(
+            pl.scan_parquet(p).select(pl.len()).collect().item() for p in self.tables.values()
+        )
+
+
+def previous_table(
+    store: ObjectStore, manifest: Manifest | None, table: str, work: Path
+) -> list[Path]:
+    """Local paths of a committed table's files (downloaded when the lake is remote)."""
+    if manifest is None or table not in manifest.tables:
+        return []
+    paths = []
+    for entry in manifest.tables[table].files:
+        local = store.local_path(entry.key)
+        if local is None:
+            local = work / "previous" / entry.key
+            local.parent.mkdir(parents=True, exist_ok=True)
+            store.download(entry.key, local)
+        paths.append(local)
+    return paths
+
+
+def entries(clean: list[Path]) -> pl.LazyFrame:
+    frame = pl.scan_parquet(clean).select(*ENTRY_COLUMNS, "ingest_date")
+    return frame.with_columns(food_category=foods.category(pl.col("food_item"))).with_columns(
+        potato_g=pl.when(pl.col("food_category") == "potato")
+        .then(pl.col("quantity_g"))
+        .otherwise(0.0)
+    )
+
+
+def nutrition_daily(all_entries: pl.LazyFrame) -> pl.LazyFrame:
+    potato = pl.col("food_category") == "potato"
+    return (
+        all_entries.group_by("participant_id", pl.col("entry_date").alias("date"))
+        .agg(
+            pl.len().alias("n_entries"),
+            *(pl.col(c).sum() for c in SUMS),
+            pl.col("calories_kcal").filter(potato).sum().alias("potato_kcal"),
+            *((pl.col("food_category") == name).any().alias(f"has_{name}") for name in foods.ALL),
+        )
+        .with_columns(
+            potato_kcal_share=pl.when(pl.col("calories_kcal") > 0)
+            .then(pl.col("potato_kcal") / pl.col("calories_kcal"))
+            .otherwise(None)
+        )
+        .sort("participant_id", "date")
+    )
+
+
+def participants(clean: list[Path], previous: list[Path]) -> pl.LazyFrame:
+    new = pl.scan_parquet(clean).select(
+        "participant_id",
+        "start_date",
+        pl.when(pl.col("weight_unit") == "lb")
+        .then(pl.col("starting_weight") * LB_TO_KG)
+        .otherwise(pl.col("starting_weight"))
+        .alias("starting_weight_kg"),
+        "weight_unit",
+        "trial",
+        "status",
+        "ingest_date",
+    )
+    frames = [pl.scan_parquet(previous), new] if previous else [new]
+    # The newest drop's roster wins: statuses change as people finish or drop out.
+    return (
+        pl.concat(frames, how="vertical_relaxed")
+        .sort("ingest_date")
+        .unique("participant_id", keep="last", maintain_order=True)
+        .sort("participant_id")
+    )
+
+
+def weight_daily(clean: list[Path], previous: list[Path], roster: pl.LazyFrame) -> pl.LazyFrame:
+    base_columns = (
+        "participant_id",
+        "date",
+        "study_day",
+        "weight_kg",
+        "energy_1_10",
+        "mood_1_10",
+        "broke_diet",
+        "note",
+        "ingest_date",
+    )
+    new = pl.scan_parquet(clean).select(
+        "participant_id",
+        pl.col("measure_date").alias("date"),
+        "study_day",
+        pl.when(pl.col("weight_unit") == "lb")
+        .then(pl.col("weight_value") * LB_TO_KG)
+        .otherwise(pl.col("weight_value"))
+        .alias("weight_kg"),
+        "energy_1_10",
+        "mood_1_10",
+        "broke_diet",
+        "note",
+        "ingest_date",
+    )
+    frames = [pl.scan_parquet(previous).select(base_columns), new] if previous else [new]
+    latest = (
+        pl.concat(frames, how="vertical_relaxed")
+        .sort("ingest_date")
+        .unique(["participant_id", "date"], keep="last", maintain_order=True)
+        .sort("participant_id", "date")
+    )
+    first = pl.col("date") == pl.col("date").min().over("participant_id")
+    return latest.join(
+        roster.select("participant_id", "trial"), on="participant_id", how="left"
+    ).with_columns(
+        is_baseline=first,
+        change_from_baseline_kg=(
+            pl.col("weight_kg") - pl.col("weight_kg").filter(first).first().over("participant_id")
+        ),
+    )
+
+
+def participant_week(
+    weights: pl.LazyFrame, daily: pl.LazyFrame, roster: pl.LazyFrame
+) -> pl.LazyFrame:
+    start = roster.select("participant_id", "start_date")
+
+    def week_of(frame: pl.LazyFrame) -> pl.LazyFrame:
+        first = pl.col("date").min().over("participant_id")
+        return frame.join(start, on="participant_id", how="left").with_columns(
+            week=((pl.col("date") - pl.coalesce("start_date", first)).dt.total_days() // 7).cast(
+                pl.Int32
+            )
+        )
+
+    w = (
+        week_of(weights)
+        .group_by("participant_id", "week")
+        .agg(
+            pl.col("weight_kg").mean().alias("weight_kg_mean"),
+            pl.len().alias("days_weighed"),
+            pl.col("energy_1_10").mean().alias("energy_mean"),
+            pl.col("mood_1_10").mean().alias("mood_mean"),
+        )
+    )
+    n = (
+        week_of(daily)
+        .group_by("participant_id", "week")
+        .agg(
+            pl.len().alias("days_logged"),
+            pl.col("calories_kcal").mean().alias("kcal_mean"),
+            pl.col("fiber_g").mean().alias("fiber_g_mean"),
+            pl.col("potato_g").mean().alias("potato_g_mean"),
+            pl.col("potato_kcal_share").mean().alias("potato_kcal_share_mean"),
+        )
+    )
+    weekly = w.join(n, on=["participant_id", "week"], how="full", coalesce=True).sort(
+        "participant_id", "week"
+    )
+    following = pl.col("weight_kg_mean").shift(-1).over("participant_id", order_by="week")
+    next_week = pl.col("week").shift(-1).over("participant_id", order_by="week")
+    return weekly.with_columns(
+        delta_kg_next=pl.when(next_week == pl.col("week") + 1).then(
+            following - pl.col("weight_kg_mean")
+        )
+    )
+
+
+def run(
+    validated: Validated, store: ObjectStore, previous: Manifest | None, work: Path
+) -> Transformed:
+    out = work / "silver"
+    out.mkdir(parents=True, exist_ok=True)
+    prev = {
+        t: previous_table(store, previous, t, work)
+        for t in ("participants", "weight_daily", "nutrition_entries")
+    }
+    paths = {
+        name: out / f"{name}.parquet"
+        for name in (
+            "participants",
+            "nutrition_entries",
+            "nutrition_daily",
+            "weight_daily",
+            "participant_week",
+        )
+    }
+
+    roster = participants(validated.clean("participants"), prev["participants"])
+    roster.sink_parquet(paths["participants"], engine="streaming")
+    roster = pl.scan_parquet(paths["participants"])
+
+    new_entries = validated.clean("nutrition")
+    if new_entries:
+        entries(new_entries).sink_parquet(paths["nutrition_entries"], engine="streaming")
+        all_entries = pl.scan_parquet([*prev["nutrition_entries"], paths["nutrition_entries"]])
+    else:
+        del paths["nutrition_entries"]
+        all_entries = pl.scan_parquet(prev["nutrition_entries"])
+    nutrition_daily(all_entries).sink_parquet(paths["nutrition_daily"], engine="streaming")
+
+    weight_daily(validated.clean("weight_log"), prev["weight_daily"], roster).sink_parquet(
+        paths["weight_daily"], engine="streaming"
+    )
+    participant_week(
+        pl.scan_parquet(paths["weight_daily"]), pl.scan_parquet(paths["nutrition_daily"]), roster
+    ).sink_parquet(paths["participant_week"], engine="streaming")
+    return Transformed(tables=paths, appended=frozenset({"nutrition_entries"}))

@@ -1,0 +1,146 @@
+"""Benchmark: the pipeline against a DuckDB baseline on the same generated bronze.
+
+    python scripts/bench.py --size-mb 500
+
+1. generates one bronze drop of about --size-mb with `potato-pipeline sample-data --size-mb`
+   (kept in --data between runs with the same size and seed);
+2. runs the baseline in its own process: DuckDB reads the nutrition CSV, drops rows with nulls
+   and duplicate rows, and writes the daily aggregate to Parquet;
+3. runs `potato-pipeline run` on a fresh lake holding that drop, then runs it again (no-op);
+4. prints MB/s of both, their ratio, each process's peak RSS and the no-op time.
+
+Each measured command runs as a child process; its peak RSS comes from wait4's rusage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+BASELINE_SQL = """
+COPY (
+    SELECT participant_id, entry_date, count(*) AS n_entries,
+           sum(quantity_g) AS quantity_g, sum(calories_kcal) AS kcal,
+           sum(protein_g) AS protein_g, sum(carbs_g) AS carbs_g, sum(fat_g) AS fat_g,
+           sum(fiber_g) AS fiber_g, sum(sugar_g) AS sugar_g
+    FROM (
+        SELECT DISTINCT * FROM read_csv('{csv}', header = true, ignore_errors = true,
+            columns = {{'participant_id': 'VARCHAR', 'entry_date': 'DATE', 'meal': 'VARCHAR',
+                'food_item': 'VARCHAR', 'quantity_g': 'DOUBLE', 'calories_kcal': 'DOUBLE',
+                'protein_g': 'DOUBLE', 'carbs_g': 'DOUBLE', 'fat_g': 'DOUBLE', 'fiber_g': 'DOUBLE',
+                'soluble_fiber_g': 'DOUBLE', 'insoluble_fiber_g': 'DOUBLE', 'sugar_g': 'DOUBLE'}})
+        WHERE participant_id IS NOT NULL AND entry_date IS NOT NULL
+          AND quantity_g IS NOT NULL AND calories_kcal IS NOT NULL
+    )
+    GROUP BY ALL
+) TO '{out}' (FORMAT parquet, COMPRESSION zstd)
+"""
+
+
+def measure(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int]:
+    """Wall seconds, peak RSS in bytes and exit status of one child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        sys.exit(f"bench: {' '.join(argv[:3])} failed with exit {code}:\n{err[-2000:]}")
+    return elapsed, usage.ru_maxrss * 1024, code
+
+
+def generate(data: Path, size_mb: float, seed: int) -> Path:
+    marker = data / "bronze.json"
+    wanted = {"size_mb": size_mb, "seed": seed}
+    if marker.exists() and json.loads(marker.read_text()) == wanted:
+        print(f"reusing bronze in {data} ({wanted})")
+        return data / "source"
+    shutil.rmtree(data, ignore_errors=True)
+    data.mkdir(parents=True)
+    print(f"generating about {size_mb:g} MB of bronze in {data} ...", flush=True)
+    subprocess.run(
+        [
+            BIN / "potato-pipeline",
+            "sample-data",
+            "--out",
+            data / "source",
+            "--size-mb",
+            str(size_mb),
+            "--seed",
+            str(seed),
+            "--dirt",
+            "0.05",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    marker.write_text(json.dumps(wanted))
+    return data / "source"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--size-mb", type=float, default=500)
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--data", type=Path, default=Path("bench-data"))
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra environment for the pipeline runs (e.g. to switch instrumentation)",
+    )
+    args = parser.parse_args()
+
+    source = generate(args.data, args.size_mb, args.seed)
+    partition = next((source / "bronze").iterdir())
+    nutrition = partition / "nutrition.csv"
+    bronze_bytes = sum(p.stat().st_size for p in partition.iterdir())
+    nutrition_bytes = nutrition.stat().st_size
+
+    out = args.data / "baseline_daily.parquet"
+    sql = BASELINE_SQL.format(csv=nutrition, out=out)
+    base_s, base_rss, _ = measure([sys.executable, "-c", f"import duckdb; duckdb.sql({sql!r})"])
+
+    lake = args.data / "lake"
+    shutil.rmtree(lake, ignore_errors=True)
+    (lake / "bronze" / partition.name).mkdir(parents=True)
+    for f in partition.iterdir():
+        os.link(f, lake / "bronze" / partition.name / f.name)
+    env = {**os.environ, **dict(e.split("=", 1) for e in args.env)}
+    run = [str(BIN / "potato-pipeline"), "run", "--lake", str(lake), "--json"]
+    pipe_s, pipe_rss, _ = measure(run, env)
+    noop_s, _noop_rss, _ = measure(run, env)
+
+    base_mbs = nutrition_bytes / 1e6 / base_s
+    pipe_mbs = bronze_bytes / 1e6 / pipe_s
+    mib = 2**20
+    print(
+        f"input: {bronze_bytes / 1e6:.0f} MB of bronze "
+        f"({nutrition_bytes / 1e6:.0f} MB nutrition.csv), {os.cpu_count()} cores"
+    )
+    print(
+        f"baseline (DuckDB, nutrition only): {base_s:6.2f} s  {base_mbs:6.1f} MB/s  "
+        f"peak RSS {base_rss / mib:6.0f} MiB"
+    )
+    print(
+        f"pipeline (potato-pipeline run):    {pipe_s:6.2f} s  {pipe_mbs:6.1f} MB/s  "
+        f"peak RSS {pipe_rss / mib:6.0f} MiB"
+    )
+    print(f"throughput ratio pipeline/baseline: {pipe_mbs / base_mbs:.2f}x (target >= 0.70x)")
+    print(f"peak RSS of the pipeline: {pipe_rss / 1e9:.2f} GB (target < 2 GB)")
+    print(f"no-op rerun: {noop_s:.2f} s (target < 2 s)")
+
+
+if __name__ == "__main__":
+    main()
