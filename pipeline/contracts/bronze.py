@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from pipeline import foods
 from pipeline.contracts.base import (
     FileContract,
     Rule,
@@ -160,6 +161,13 @@ NUTRITION = FileContract(
         "calories_kcal": number("calories_kcal"),
         **{name: number(name) for name in _MACROS},
     },
+    derived=(
+        ("food_category", foods.category(pl.col("food_item"))),
+        (
+            "potato_g",
+            pl.when(pl.col("food_category") == "potato").then(pl.col("quantity_g")).otherwise(0.0),
+        ),
+    ),
     rules=(
         _participant_id(),
         present("entry_date"),

@@ -13,8 +13,8 @@ def run(transformed: Transformed) -> dict[str, int]:
     """Rows checked per table; raises ContractViolation naming every failed expectation."""
     problems: list[str] = []
     rows: dict[str, int] = {}
-    for table, path in transformed.tables.items():
-        frame = pl.scan_parquet(path)
+    for table, paths in transformed.tables.items():
+        frame = pl.scan_parquet(paths)
         rows[table] = frame.select(pl.len()).collect().item()
         for check, count in failures(CONTRACTS[table], frame).items():
             problems.append(f"{table}.{check}: {count} row(s)")

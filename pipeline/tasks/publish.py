@@ -82,13 +82,16 @@ def run(
     written: list[FileEntry] = []
     try:
         tables: dict[str, TableEntry] = dict(previous.tables) if previous else {}
-        for table, path in transformed.tables.items():
-            entry = _upload(store, path, silver_file(table, snapshot), uploaded)
-            written.append(entry)
+        for table, paths in transformed.tables.items():
+            entries = [
+                _upload(store, path, silver_file(table, snapshot, part), uploaded)
+                for part, path in enumerate(paths)
+            ]
+            written.extend(entries)
             carried = (
                 tables[table].files if table in transformed.appended and table in tables else ()
             )
-            tables[table] = TableEntry(files=(*carried, entry), schema=_schema(path))
+            tables[table] = TableEntry(files=(*carried, *entries), schema=_schema(paths[0]))
         reject_entries = []
         for kind in ("participants", "weight_log", "nutrition"):
             sources = validated.reject_files(kind)

@@ -1,7 +1,8 @@
 """Report: small CSV summaries of the committed snapshot for analysts, under `reports/`.
 
-The heavy grouping runs in Polars; pandas shapes the small results. `reports/_snapshot.json`
-names the snapshot the reports describe, so a rerun regenerates them only when they are stale.
+Grouping over millions of rows runs in Polars; pandas shapes and writes the small results.
+`reports/_snapshot.json` names the snapshot the reports describe, so a rerun regenerates them
+only when they are stale.
 """
 
 from __future__ import annotations
@@ -36,21 +37,24 @@ def current_for(store: ObjectStore) -> str | None:
     return marker.get("snapshot")
 
 
-def weight_trajectories(weights: pl.DataFrame) -> pd.DataFrame:
-    frame = weights.to_pandas().sort_values(["participant_id", "date"])
-    grouped = frame.groupby("participant_id")
-    out = pd.DataFrame(
-        {
-            "trial": grouped["trial"].last(),
-            "first_date": grouped["date"].min(),
-            "last_date": grouped["date"].max(),
-            "days_weighed": grouped["weight_kg"].count(),
-            "baseline_kg": grouped["weight_kg"].first().round(2),
-            "latest_kg": grouped["weight_kg"].last().round(2),
-        }
+def weight_trajectories(weights: pl.LazyFrame) -> pd.DataFrame:
+    """Per participant: first and latest weight and the change between them."""
+    ordered = pl.col("weight_kg").sort_by("date")
+    summary = (
+        weights.group_by("participant_id")
+        .agg(
+            pl.col("trial").last(),
+            pl.col("date").min().alias("first_date"),
+            pl.col("date").max().alias("last_date"),
+            pl.col("weight_kg").count().alias("days_weighed"),
+            ordered.first().round(2).alias("baseline_kg"),
+            ordered.last().round(2).alias("latest_kg"),
+        )
+        .with_columns(change_kg=(pl.col("latest_kg") - pl.col("baseline_kg")).round(2))
+        .sort("participant_id")
+        .collect(engine="streaming")
     )
-    out["change_kg"] = (out["latest_kg"] - out["baseline_kg"]).round(2)
-    return out.reset_index()
+    return summary.to_pandas()
 
 
 def weekly_nutrition(weeks: pl.DataFrame) -> pd.DataFrame:
@@ -83,7 +87,7 @@ def run(store: ObjectStore, manifest: Manifest, work: Path) -> Reports:
         return previous_table(store, manifest, name, work)
 
     frames = {
-        "weight_trajectories.csv": weight_trajectories(pl.read_parquet(table("weight_daily"))),
+        "weight_trajectories.csv": weight_trajectories(pl.scan_parquet(table("weight_daily"))),
         "weekly_nutrition.csv": weekly_nutrition(pl.read_parquet(table("participant_week"))),
         "food_keywords.csv": food_keywords(pl.scan_parquet(table("nutrition_entries"))),
     }

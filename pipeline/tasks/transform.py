@@ -17,21 +17,7 @@ from pipeline.tasks.validate import Validated
 from sre.storage import ObjectStore
 from sre.storage.manifest import Manifest
 
-ENTRY_COLUMNS = (
-    "participant_id",
-    "entry_date",
-    "meal",
-    "food_item",
-    "quantity_g",
-    "calories_kcal",
-    "protein_g",
-    "carbs_g",
-    "fat_g",
-    "fiber_g",
-    "soluble_fiber_g",
-    "insoluble_fiber_g",
-    "sugar_g",
-)
+DERIVED = ("participants", "nutrition_daily", "weight_daily", "participant_week")
 SUMS = (
     "calories_kcal",
     "protein_g",
@@ -50,13 +36,14 @@ LB_TO_KG = 0.45359237
 class Transformed:
     """Local Parquet files of this run's tables; `appended` tables add to the previous files."""
 
-    tables: dict[str, Path]
+    tables: dict[str, list[Path]]
     appended: frozenset[str]
 
     @property
     def rows(self) -> int:
         return sum(
-            pl.scan_parquet(p).select(pl.len()).collect().item() for p in self.tables.values()
+            pl.scan_parquet(paths).select(pl.len()).collect().item()
+            for paths in self.tables.values()
         )
 
 
@@ -77,32 +64,37 @@ def previous_table(
     return paths
 
 
-def entries(clean: list[Path]) -> pl.LazyFrame:
-    frame = pl.scan_parquet(clean).select(*ENTRY_COLUMNS, "ingest_date")
-    return frame.with_columns(food_category=foods.category(pl.col("food_item"))).with_columns(
-        potato_g=pl.when(pl.col("food_category") == "potato")
-        .then(pl.col("quantity_g"))
-        .otherwise(0.0)
-    )
-
-
-def nutrition_daily(all_entries: pl.LazyFrame) -> pl.LazyFrame:
+def daily_sums(entries: pl.LazyFrame) -> pl.LazyFrame:
+    """Per participant and day: additive totals, so new days merge into old ones exactly."""
     potato = pl.col("food_category") == "potato"
-    return (
-        all_entries.group_by("participant_id", pl.col("entry_date").alias("date"))
-        .agg(
-            pl.len().alias("n_entries"),
-            *(pl.col(c).sum() for c in SUMS),
-            pl.col("calories_kcal").filter(potato).sum().alias("potato_kcal"),
-            *((pl.col("food_category") == name).any().alias(f"has_{name}") for name in foods.ALL),
-        )
-        .with_columns(
-            potato_kcal_share=pl.when(pl.col("calories_kcal") > 0)
-            .then(pl.col("potato_kcal") / pl.col("calories_kcal"))
-            .otherwise(None)
-        )
-        .sort("participant_id", "date")
+    return entries.group_by("participant_id", pl.col("entry_date").alias("date")).agg(
+        pl.len().cast(pl.Int64).alias("n_entries"),
+        *(pl.col(c).sum() for c in SUMS),
+        pl.col("calories_kcal").filter(potato).sum().alias("potato_kcal"),
+        *((pl.col("food_category") == name).any().alias(f"has_{name}") for name in foods.ALL),
     )
+
+
+def nutrition_daily(new_entries: list[Path], previous: list[Path]) -> pl.LazyFrame:
+    """This run's daily totals merged into the previous snapshot's, then the shares."""
+    flags = [f"has_{name}" for name in foods.ALL]
+    additive = ["n_entries", *SUMS, "potato_kcal"]
+    parts = [daily_sums(pl.scan_parquet(new_entries))] if new_entries else []
+    if previous:
+        parts.insert(
+            0, pl.scan_parquet(previous).select("participant_id", "date", *additive, *flags)
+        )
+    merged = (
+        pl.concat(parts, how="vertical_relaxed")
+        .group_by("participant_id", "date")
+        .agg(*(pl.col(c).sum() for c in additive), *(pl.col(f).any() for f in flags))
+    )
+    return merged.with_columns(
+        # clip: summing a subset and the whole in different orders can differ in the last bit
+        potato_kcal_share=pl.when(pl.col("calories_kcal") > 0)
+        .then((pl.col("potato_kcal") / pl.col("calories_kcal")).clip(0.0, 1.0))
+        .otherwise(None)
+    ).sort("participant_id", "date")
 
 
 def participants(clean: list[Path], previous: list[Path]) -> pl.LazyFrame:
@@ -225,36 +217,26 @@ def run(
     out.mkdir(parents=True, exist_ok=True)
     prev = {
         t: previous_table(store, previous, t, work)
-        for t in ("participants", "weight_daily", "nutrition_entries")
+        for t in ("participants", "weight_daily", "nutrition_daily")
     }
-    paths = {
-        name: out / f"{name}.parquet"
-        for name in (
-            "participants",
-            "nutrition_entries",
-            "nutrition_daily",
-            "weight_daily",
-            "participant_week",
-        )
-    }
+    path = {name: out / f"{name}.parquet" for name in DERIVED}
 
     roster = participants(validated.clean("participants"), prev["participants"])
-    roster.sink_parquet(paths["participants"], engine="streaming")
-    roster = pl.scan_parquet(paths["participants"])
+    roster.sink_parquet(path["participants"], engine="streaming")
+    roster = pl.scan_parquet(path["participants"])
 
+    # Validation already wrote the new entries in their silver shape; they are published as is.
     new_entries = validated.clean("nutrition")
-    if new_entries:
-        entries(new_entries).sink_parquet(paths["nutrition_entries"], engine="streaming")
-        all_entries = pl.scan_parquet([*prev["nutrition_entries"], paths["nutrition_entries"]])
-    else:
-        del paths["nutrition_entries"]
-        all_entries = pl.scan_parquet(prev["nutrition_entries"])
-    nutrition_daily(all_entries).sink_parquet(paths["nutrition_daily"], engine="streaming")
-
+    nutrition_daily(new_entries, prev["nutrition_daily"]).sink_parquet(
+        path["nutrition_daily"], engine="streaming"
+    )
     weight_daily(validated.clean("weight_log"), prev["weight_daily"], roster).sink_parquet(
-        paths["weight_daily"], engine="streaming"
+        path["weight_daily"], engine="streaming"
     )
     participant_week(
-        pl.scan_parquet(paths["weight_daily"]), pl.scan_parquet(paths["nutrition_daily"]), roster
-    ).sink_parquet(paths["participant_week"], engine="streaming")
-    return Transformed(tables=paths, appended=frozenset({"nutrition_entries"}))
+        pl.scan_parquet(path["weight_daily"]), pl.scan_parquet(path["nutrition_daily"]), roster
+    ).sink_parquet(path["participant_week"], engine="streaming")
+    tables = {name: [p] for name, p in path.items()}
+    if new_entries:
+        tables["nutrition_entries"] = new_entries
+    return Transformed(tables=tables, appended=frozenset({"nutrition_entries"}))

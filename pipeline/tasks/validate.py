@@ -1,6 +1,7 @@
 """Validate: run each bronze file's contract in the engine, split good rows from rejects.
 
-Good rows land, typed, in a local Parquet file per bronze file; rejected rows land beside them
+Good rows land, typed and in their silver shape, in a local zstd Parquet file per bronze file
+(for nutrition that file is the new part of `nutrition_entries`); rejected rows land beside them
 with the rule they broke, the bronze key and the line the record starts on. A file whose reject
 ratio passes its contract's limit fails the run, so nothing is published.
 """
@@ -119,10 +120,11 @@ def validate_file(file: BronzeFile, out: Path) -> FileResult:
     good = frame.filter(pl.col(base.REJECT).is_null()).select(
         *(pl.col(name) for name in contract.typed),
         pl.lit(file.partition.ingest_date).str.to_date().alias("ingest_date"),
-        pl.col(base.LINE).alias("source_line"),
     )
+    for name, expr in contract.derived:
+        good = good.with_columns(expr.alias(name))
     bad = frame.filter(pl.col(base.REJECT).is_not_null()).select(
-        pl.col(base.REJECT).alias("rule"),
+        base.rule_name(contract, pl.col(base.REJECT)).alias("rule"),
         pl.lit(file.key).alias("source_file"),
         pl.col(base.LINE).alias("source_line"),
         *(base.raw(c).alias(c) for c in contract.columns),
@@ -130,7 +132,7 @@ def validate_file(file: BronzeFile, out: Path) -> FileResult:
     try:
         pl.collect_all(
             [
-                good.sink_parquet(clean_path, compression="lz4", lazy=True),
+                good.sink_parquet(clean_path, compression="zstd", lazy=True),
                 bad.sink_parquet(reject_path, compression="zstd", lazy=True),
             ],
             engine="streaming",
