@@ -1,0 +1,1 @@
+"""How the pipeline is observed: metrics, traces, lineage and logs of every run and task."""
