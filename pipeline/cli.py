@@ -7,19 +7,26 @@ import logging
 import os
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+from prometheus_client import CollectorRegistry, start_http_server
 from rich.console import Console
 
 from pipeline import ledger, logs, render
 from pipeline.errors import PipelineError, TaskFailed
+from pipeline.ledger import RunRecord
+from pipeline.observability import instrumentation
+from pipeline.observability.metrics import PipelineMetrics
+from pipeline.observability.totals import Totals
 from pipeline.progress import LogObserver, TerminalProgress
 from pipeline.runner import Observer, run_pipeline
 from pipeline.sample import SampleSpec, write_sample
+from pipeline.schedule import every, parse_duration, stop_on_signals
 from pipeline.settings import Settings
 from pipeline.status import status_document
 from pipeline.tasks import ingest, publish, validate
@@ -45,8 +52,10 @@ def _fail(message: str, code: int) -> NoReturn:
 
 
 @contextmanager
-def _lake(lake: str | None, *, create: bool = False) -> Iterator[tuple[Settings, ObjectStore]]:
-    settings = Settings.from_env(os.environ, lake=lake)
+def _lake(
+    lake: str | None, *, create: bool = False, pushgateway: str | None = None
+) -> Iterator[tuple[Settings, ObjectStore]]:
+    settings = Settings.from_env(os.environ, lake=lake, pushgateway=pushgateway)
     try:
         store = open_store(
             settings.lake, env=settings.aws_env, create=create and settings.is_default_lake
@@ -86,37 +95,107 @@ def main() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Where to stage intermediate files (default: the system temp folder).",
 )
-def run(lake: str | None, as_json: bool, work_dir: Path | None) -> None:
+@click.option(
+    "--pushgateway",
+    metavar="URL",
+    help="Push metrics here after each run (default: $PUSHGATEWAY_URL). Without one they are "
+    "written to _metrics/potato_pipeline.prom in the lake (node_exporter textfile format).",
+)
+@click.option(
+    "--every",
+    metavar="DURATION",
+    help="Keep running: a run every DURATION (30s, 5m, 1h) while serving /metrics.",
+)
+@click.option("--metrics-port", type=int, default=9108, show_default=True, help="With --every.")
+@click.option("--metrics-host", default="127.0.0.1", show_default=True, help="With --every.")
+def run(
+    lake: str | None,
+    as_json: bool,
+    work_dir: Path | None,
+    pushgateway: str | None,
+    every: str | None,
+    metrics_port: int,
+    metrics_host: str,
+) -> None:
     """Process new bronze partitions into a new silver snapshot and reports.
 
     Only partitions no committed snapshot holds are read; a rerun with nothing new publishes
     nothing. Rows that break a contract go to rejects/ with their rule, file and line. A crash
     or failure at any point leaves the committed silver exactly as it was.
+
+    Every run records metrics (Pushgateway or textfile), OpenTelemetry spans when OTEL_*
+    variables configure an exporter, and OpenLineage events (openlineage.yml or
+    OPENLINEAGE_* variables; by default JSON files under _lineage/ in the lake).
     """
-    interactive = sys.stderr.isatty() and not as_json
+    interactive = sys.stderr.isatty() and not as_json and not every
     logs.configure(
         json_lines=not interactive, level=logging.WARNING if interactive else logging.INFO
     )
-    with _lake(lake, create=True) as (_settings, store):
-        console = Console(stderr=True)
-        display = TerminalProgress(console) if interactive else nullcontext()
-        observers: list[Observer] = [LogObserver()] if not interactive else []
+    try:
+        interval = parse_duration(every) if every else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--every") from exc
+    with _lake(lake, create=True, pushgateway=pushgateway) as (settings, store):
+        live = PipelineMetrics() if interval else None
+        observers = instrumentation(settings, os.environ, live=live)
+        if interval is not None:
+            assert live is not None
+            _serve(store, observers, live, interval, metrics_host, metrics_port, work_dir)
+            return
         try:
-            with display as shown:
-                if shown is not None:
-                    observers.append(shown)
-                record = run_pipeline(store, observers=observers, work_dir=work_dir)
+            record = _run_once(store, observers, interactive, work_dir)
         except TaskFailed as exc:
             if as_json:
-                click.echo(
-                    json.dumps({"status": "failure", "task": exc.task, "error": str(exc.__cause__)})
-                )
+                doc = {"status": "failure", "task": exc.task, "error": str(exc.__cause__)}
+                click.echo(json.dumps(doc))
             _fail(f"{exc}; committed silver is unchanged", EXIT_FAILED)
-        manifest = read_current(store, publish.SILVER_ROOT)
         if as_json:
             click.echo(json.dumps({**record.to_dict(), "lake": store.url}, indent=2))
         else:
-            render.run_summary(Console(), record, manifest, store.url)
+            render.run_summary(
+                Console(), record, read_current(store, publish.SILVER_ROOT), store.url
+            )
+
+
+def _run_once(
+    store: ObjectStore, observers: list[Observer], interactive: bool, work_dir: Path | None
+) -> RunRecord:
+    if not interactive:
+        return run_pipeline(store, observers=[LogObserver(), *observers], work_dir=work_dir)
+    with TerminalProgress(Console(stderr=True)) as shown:
+        return run_pipeline(store, observers=[shown, *observers], work_dir=work_dir)
+
+
+def _serve(
+    store: ObjectStore,
+    observers: list[Observer],
+    live: PipelineMetrics,
+    interval: float,
+    host: str,
+    port: int,
+    work_dir: Path | None,
+) -> None:
+    registry = CollectorRegistry()
+    registry.register(live)
+    live.update(
+        Totals.from_dict(ledger.latest_totals(store)), read_current(store, publish.SILVER_ROOT)
+    )
+    server, _thread = start_http_server(port, addr=host, registry=registry)
+    log = logging.getLogger("pipeline.schedule")
+    log.info("serving /metrics on http://%s:%d/metrics; a run every %gs", host, port, interval)
+
+    def once() -> None:
+        try:
+            run_pipeline(store, observers=[LogObserver(), *observers], work_dir=work_dir)
+        except TaskFailed as exc:
+            log.error("run failed: %s; committed silver is unchanged", exc)
+
+    stop = threading.Event()
+    stop_on_signals(stop)
+    try:
+        every(interval, once, stop)
+    finally:
+        server.shutdown()
 
 
 @main.command("sample-data")

@@ -10,6 +10,9 @@ SILVER = "silver"
 REJECTS = "rejects"
 REPORTS = "reports"
 RUNS = "_state/runs"
+TOTALS = "_state/metrics.json"
+METRICS_TEXTFILE = "_metrics/potato_pipeline.prom"
+LINEAGE = "_lineage"
 FILE_KINDS = ("participants", "weight_log", "nutrition")
 TABLES = (
     "participants",

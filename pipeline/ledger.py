@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from pipeline.lake import RUNS, run_record
+from pipeline.lake import RUNS, TOTALS, run_record
+from sre.errors import ObjectNotFound
 from sre.storage import ObjectStore
 
 
@@ -41,6 +42,7 @@ class RunRecord:
     bytes_read: int = 0
     error: str | None = None
     failed_task: str | None = None
+    metrics: Mapping[str, Any] = field(default_factory=dict)  # cumulative totals after this run
 
     @property
     def duration_seconds(self) -> float:
@@ -67,14 +69,27 @@ class RunRecord:
             bytes_read=doc.get("bytes_read", 0),
             error=doc.get("error"),
             failed_task=doc.get("failed_task"),
+            metrics=doc.get("metrics", {}),
         )
 
 
 def append(store: ObjectStore, record: RunRecord) -> str:
+    """Write the run's record, and its totals where the next run finds them in one read."""
     stamp = record.started_at.replace(":", "").replace("-", "")
     key = run_record(stamp, record.run_id)
     store.write_bytes(key, json.dumps(record.to_dict(), indent=2).encode())
+    if record.metrics:
+        store.write_bytes(TOTALS, json.dumps(record.metrics, indent=2).encode())
     return key
+
+
+def latest_totals(store: ObjectStore) -> dict[str, Any]:
+    """The cumulative metric totals after the last recorded run ({} before the first)."""
+    try:
+        doc: dict[str, Any] = json.loads(store.read_bytes(TOTALS))
+    except (ObjectNotFound, ValueError):
+        return {}
+    return doc
 
 
 def recent(store: ObjectStore, limit: int = 10) -> list[RunRecord]:

@@ -9,12 +9,12 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from pipeline.ledger import TaskReport
-from pipeline.runner import TASKS
+from pipeline.runner import TASKS, Observer
 
 log = logging.getLogger("pipeline.task")
 
 
-class LogObserver:
+class LogObserver(Observer):
     """One structured log line per task; the JSON formatter turns the extras into keys."""
 
     def task_started(self, run_id: str, task: str) -> None:
@@ -22,7 +22,7 @@ class LogObserver:
             "task %s started", task, extra={"run_id": run_id, "task": task, "status": "started"}
         )
 
-    def task_finished(self, run_id: str, report: TaskReport) -> None:
+    def task_finished(self, run_id: str, report: TaskReport, result: object = None) -> None:
         level = logging.INFO if report.status == "success" else logging.ERROR
         log.log(
             level,
@@ -41,7 +41,7 @@ class LogObserver:
         )
 
 
-class TerminalProgress:
+class TerminalProgress(Observer):
     """A line per task with a spinner while it runs and its timing when done."""
 
     def __init__(self, console: Console) -> None:
@@ -67,7 +67,7 @@ class TerminalProgress:
         step = TASKS.index(task) + 1 if task in TASKS else 0
         self._ids[task] = self._progress.add_task(f"[{step}/{len(TASKS)}] {task}", total=1)
 
-    def task_finished(self, run_id: str, report: TaskReport) -> None:
+    def task_finished(self, run_id: str, report: TaskReport, result: object = None) -> None:
         mark = "[green]✓[/]" if report.status == "success" else "[red]✗[/]"
         detail = f"{report.rows_out:,} rows" if report.rows_out else ""
         self._progress.update(

@@ -15,13 +15,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 import polars as pl
 
 from pipeline import ledger
 from pipeline.errors import PipelineError, TaskFailed
 from pipeline.ledger import RunRecord, TaskReport
+from pipeline.observability.totals import Totals, advance
 from pipeline.tasks import check, ingest, publish, report, transform, validate
 from sre.errors import SreError
 from sre.storage import ObjectStore
@@ -32,10 +33,24 @@ TASKS = ("ingest", "validate", "transform", "check", "publish", "report")
 log = logging.getLogger("pipeline.run")
 
 
-class Observer(Protocol):
-    def task_started(self, run_id: str, task: str) -> None: ...
+class Observer:
+    """Sees a run from the side: progress, metrics, traces, lineage. Every hook is optional.
 
-    def task_finished(self, run_id: str, report: TaskReport) -> None: ...
+    `result` is the finished task's return value (None when it failed), for observers that
+    describe datasets, such as lineage.
+    """
+
+    def run_started(self, run_id: str, store: ObjectStore) -> None:
+        """Called once before the first task."""
+
+    def task_started(self, run_id: str, task: str) -> None:
+        """Called before each task."""
+
+    def task_finished(self, run_id: str, report: TaskReport, result: object = None) -> None:
+        """Called after each task, successful or not."""
+
+    def run_finished(self, record: RunRecord) -> None:
+        """Called once with the final ledger record, after it was written."""
 
 
 @dataclass
@@ -57,18 +72,17 @@ class _Run:
             result = body()
         except (PipelineError, SreError, OSError, ValueError, pl.exceptions.PolarsError) as exc:
             failed = TaskReport(name, "failure", time.perf_counter() - start, error=str(exc))
-            self._finish(failed)
+            self._finish(failed, None)
             raise TaskFailed(name, exc) from exc
         rows_in, rows_out, nbytes = measure(result)
-        self._finish(
-            TaskReport(name, "success", time.perf_counter() - start, rows_in, rows_out, nbytes)
-        )
+        report = TaskReport(name, "success", time.perf_counter() - start, rows_in, rows_out, nbytes)
+        self._finish(report, result)
         return result
 
-    def _finish(self, report: TaskReport) -> None:
+    def _finish(self, report: TaskReport, result: object) -> None:
         self.reports.append(report)
         for observer in self.observers:
-            observer.task_finished(self.run_id, report)
+            observer.task_finished(self.run_id, report, result)
 
 
 def _now() -> datetime:
@@ -93,6 +107,9 @@ def run_pipeline(
     started = clock()
     run_id = str(uuid.uuid4())
     run = _Run(run_id, observers, RunRecord(run_id, _stamp(started), "", "failure", None))
+    totals = Totals.from_dict(ledger.latest_totals(store))
+    for observer in observers:
+        observer.run_started(run_id, store)
     with tempfile.TemporaryDirectory(prefix="potato-run-", dir=work_dir) as tmp:
         try:
             _execute(store, run, started, Path(tmp))
@@ -106,8 +123,14 @@ def run_pipeline(
             run.record = replace(run.record, status="failure", error=repr(exc))
             raise
         finally:
-            run.record = replace(run.record, finished_at=_stamp(clock()), tasks=tuple(run.reports))
+            finished = clock()
+            run.record = replace(run.record, finished_at=_stamp(finished), tasks=tuple(run.reports))
+            run.record = replace(
+                run.record, metrics=advance(totals, run.record, finished.timestamp()).to_dict()
+            )
             ledger.append(store, run.record)
+            for observer in observers:
+                observer.run_finished(run.record)
     return run.record
 
 
@@ -142,7 +165,12 @@ def _execute(store: ObjectStore, run: _Run, started: datetime, work: Path) -> No
     )
     record = run.record = replace(record, rejected=validated.rejected())
     for rule, count in validated.rejected().items():
-        log.warning("expectation %s failed", rule, extra={"rule": rule, "rows": count})
+        log.warning(
+            "expectation %s failed: %d rows rejected",
+            rule,
+            count,
+            extra={"run_id": run.run_id, "task": "validate", "rule": rule, "rows": count},
+        )
     transformed = run.task(
         "transform",
         lambda: transform.run(validated, store, previous, work),

