@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from pipeline.observability.metrics import MetricsExporter, PipelineMetrics
+from pipeline.observability.tracing import TracingObserver, provider_from_env
 from pipeline.runner import Observer
 from pipeline.settings import Settings
 
@@ -16,4 +17,8 @@ def instrumentation(
 ) -> list[Observer]:
     """The observers a run gets from its configuration: metrics always; traces and lineage
     as the standard OTEL_* and OPENLINEAGE_* variables (or openlineage.yml) say."""
-    return [MetricsExporter(pushgateway=settings.pushgateway, live=live)]
+    observers: list[Observer] = [MetricsExporter(pushgateway=settings.pushgateway, live=live)]
+    provider = provider_from_env(env)
+    if provider is not None:
+        observers.append(TracingObserver(provider))
+    return observers
