@@ -137,7 +137,7 @@ def run(
         raise click.BadParameter(str(exc), param_hint="--every") from exc
     with _lake(lake, create=True, pushgateway=pushgateway) as (settings, store):
         live = PipelineMetrics() if interval else None
-        observers = instrumentation(settings, os.environ, live=live)
+        observers = instrumentation(settings, os.environ, live=live, lineage_store=store)
         if interval is not None:
             assert live is not None
             _serve(store, observers, live, interval, metrics_host, metrics_port, work_dir)
