@@ -8,19 +8,21 @@ import os
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+from prometheus_api_client.exceptions import PrometheusApiClientException
 from prometheus_client import CollectorRegistry, start_http_server
 from rich.console import Console
 
 from pipeline import ledger, logs, render
 from pipeline.errors import PipelineError, TaskFailed
 from pipeline.ledger import RunRecord
-from pipeline.observability import instrumentation
+from pipeline.observability import instrumentation, slis
 from pipeline.observability.metrics import PipelineMetrics
 from pipeline.observability.totals import Totals
 from pipeline.progress import LogObserver, TerminalProgress
@@ -291,15 +293,37 @@ def validate_cmd(lake: str | None, as_json: bool, all_partitions: bool) -> None:
 @click.option(
     "--runs", "limit", type=int, default=10, show_default=True, help="How many recent runs."
 )
-def status(lake: str | None, as_json: bool, limit: int) -> None:
-    """The committed snapshot (tables, rows, files, rejects per rule) and the last runs.
+@click.option(
+    "--prometheus",
+    metavar="URL",
+    help="Take the SLIs from this Prometheus (default: $PROMETHEUS_URL); else from the ledger.",
+)
+def status(lake: str | None, as_json: bool, limit: int, prometheus: str | None) -> None:
+    """The committed snapshot, the runbook's three SLIs and the last runs.
 
     With --json the shape is {"snapshot", "silver": {table: {"rows", "files"}}, "rejects":
-    {rule: n}, "runs": [...]}, newest run first; file paths are relative to the lake.
+    {rule: n}, "slis": {...}, "runs": [...]}, newest run first; file paths are relative to the
+    lake. The SLIs say their source: "prometheus" or "ledger".
     """
+    prometheus = prometheus or os.environ.get("PROMETHEUS_URL") or None
     with _lake(lake) as (_settings, store):
-        doc = status_document(read_current(store, publish.SILVER_ROOT), ledger.recent(store, limit))
+        runs = ledger.recent(store, max(limit, 200))
+        doc = status_document(read_current(store, publish.SILVER_ROOT), runs[-limit:])
+        doc["slis"] = _slis(prometheus, runs, store).to_dict()
         if as_json:
             click.echo(json.dumps(doc, indent=2))
         else:
             render.status(Console(), doc, store.url)
+
+
+def _slis(prometheus: str | None, runs: list[RunRecord], store: ObjectStore) -> slis.SLIs:
+    if prometheus:
+        try:
+            return slis.from_prometheus(prometheus)
+        except (OSError, ValueError, PrometheusApiClientException) as exc:
+            click.echo(
+                f"warning: Prometheus {prometheus} unavailable ({exc}); SLIs from the ledger",
+                err=True,
+            )
+    totals = Totals.from_dict(ledger.latest_totals(store))
+    return slis.from_ledger(runs, totals.last_success, time.time())

@@ -109,6 +109,7 @@ def status(console: Console, doc: Mapping[str, Any], lake: str) -> None:
             table.add_row(name, f"{entry['rows']:,}", str(len(entry["files"])))
         console.print(table)
         _rules(console, doc["rejects"], "rejected rows by rule (all runs)")
+    _slis(console, doc.get("slis"))
     runs = Table(title="recent runs", title_justify="left")
     for column in ("started", "status", "partitions", "seconds", "detail"):
         runs.add_column(column)
@@ -124,3 +125,24 @@ def status(console: Console, doc: Mapping[str, Any], lake: str) -> None:
             detail,
         )
     console.print(runs)
+
+
+def _slis(console: Console, found: Mapping[str, Any] | None) -> None:
+    if not found:
+        return
+    table = Table(title=f"SLIs from {found['source']} ({found['window']})", title_justify="left")
+    table.add_column("SLI")
+    table.add_column("value", justify="right")
+    table.add_column("target")
+    fresh, ratio = found["freshness_hours"], found["success_ratio"]
+    table.add_row(
+        "silver freshness", "-" if fresh is None else f"{fresh:.2f} h", "< 2 h (critical 4 h)"
+    )
+    table.add_row("task success rate", "-" if ratio is None else f"{ratio:.1%}", "> 95 % over 24 h")
+    worst = max(found["task_p95_seconds"].items(), key=lambda kv: kv[1], default=None)
+    table.add_row(
+        "task latency p95",
+        "-" if worst is None else f"{worst[1]:.1f} s ({worst[0]})",
+        "< 300 s (warning 600 s)",
+    )
+    console.print(table)

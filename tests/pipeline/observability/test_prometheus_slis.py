@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Iterator
@@ -89,3 +90,26 @@ def test_the_runbook_slis_match_one_good_and_one_failed_run(
         upper = next(b for b in c.DURATION_BUCKETS if b >= durations[task])
         assert value <= upper, f"{task}: p95 {value} beyond the bucket of {durations[task]} s"
     assert {dict(p.split("=") for p in k.split(","))["task"] for k in p95} >= {"ingest", "validate"}
+
+
+@pytest.mark.integration
+def test_status_reads_the_slis_from_prometheus_when_given_one(
+    stack: tuple[Prometheus, str], store: LocalStore, drop: DropWriter, lake: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    prom, gateway = stack
+    drop("2026-10-11")
+    run_pipeline(store, observers=[MetricsExporter(pushgateway=gateway)])
+    # A new lake starts its totals afresh: its push replaces the group (failure back to 0).
+    scraped(prom, f'{c.RUNS_TOTAL}{{status="failure"}}', 0)
+    result = CliRunner().invoke(
+        main, ["status", "--lake", str(lake), "--json", "--prometheus", prom.url]
+    )
+    assert result.exit_code == 0, result.stderr
+    found = json.loads(result.stdout)["slis"]
+    assert found["source"] == "prometheus"
+    assert 0 <= found["freshness_hours"] < 0.05
+    assert 0 < found["success_ratio"] <= 1
