@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 LAKE ?= ./lake
 BENCH_MB ?= 500
 
-.PHONY: help setup demo test lint bench clean-lake clean
+.PHONY: help setup demo test lint bench obs.status clean-lake clean
 
 help:  ## list the targets
 	@grep -E '^[a-z.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -32,6 +32,9 @@ test: setup  ## run the whole test suite (real SeaweedFS included)
 lint: setup  ## ruff and mypy on the packages
 	$(BIN)/ruff check pipeline sre tests scripts
 	$(BIN)/mypy
+
+obs.status: setup  ## the runbook's SLIs and recent runs (PROMETHEUS_URL=... to ask Prometheus)
+	$(BIN)/potato-pipeline status --lake $(LAKE)
 
 bench: setup  ## generate ~$(BENCH_MB) MB of bronze; time the pipeline against a DuckDB baseline
 	$(BIN)/python scripts/bench.py --size-mb $(BENCH_MB)
