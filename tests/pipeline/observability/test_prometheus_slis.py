@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import math
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from pipeline.errors import TaskFailed
 from pipeline.observability import conventions as c
@@ -18,7 +20,7 @@ from sre.storage import LocalStore
 from tests.support.components import require
 from tests.support.prometheus import Prometheus, binaries, running_stack
 
-from ..conftest import DropWriter
+from ..conftest import DropWriter, nutrition_rows
 
 FRESHNESS = f"(time() - {c.LAST_SUCCESS}) / 3600"
 # The runbook divides per series, which pairs each success series only with itself; summing
@@ -59,13 +61,42 @@ def test_the_runbook_slis_match_one_good_and_one_failed_run(
     exporter.publish_initial(store)
     scraped(prom, f'{c.TASKS_TOTAL}{{task="ingest",status="success"}}', 0)
 
-    drop("2026-10-11")
+    drop("2026-10-11", nutrition=[*nutrition_rows(1), nutrition_rows(1)[0]])  # one duplicate
     good = run_pipeline(store, observers=[exporter])
     scraped(prom, f'{c.RUNS_TOTAL}{{status="success"}}', 1)
     drop("2026-10-21", raw={"nutrition": b""})
     with pytest.raises(TaskFailed):
         run_pipeline(store, observers=[exporter])
     scraped(prom, f'{c.RUNS_TOTAL}{{status="failure"}}', 1)
+
+    with urllib.request.urlopen(f"{gateway}/metrics", timeout=5) as response:
+        pushed = {
+            (
+                sample.name,
+                tuple(sorted((k, v) for k, v in sample.labels.items() if v)),
+            ): sample.value
+            for family in text_string_to_metric_families(response.read().decode())
+            for sample in family.samples
+        }
+    job = ("job", "potato-pipeline")
+    # The runbook's names, exactly as written there.
+    assert ("potato_pipeline_last_successful_run_timestamp", (job,)) in pushed
+    assert (
+        pushed[("potato_pipeline_tasks_total", (job, ("status", "failure"), ("task", "validate")))]
+        == 1
+    )
+    assert (
+        pushed[
+            (
+                "potato_pipeline_task_duration_seconds_bucket",
+                (job, ("le", "600"), ("task", "ingest")),
+            )
+        ]
+        == 2
+    )
+    assert ("potato_pipeline_rows_processed_total", (job, ("task", "publish"))) in pushed
+    rule = ("rule", "nutrition.duplicate_row")
+    assert pushed[("potato_pipeline_rows_rejected_total", (job, rule, ("task", "validate")))] == 1
 
     freshness = prom.values(FRESHNESS)
     assert len(freshness) == 1
