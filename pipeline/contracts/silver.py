@@ -65,12 +65,23 @@ CONTRACTS: dict[str, TableContract] = {
 }
 
 
-def failures(contract: TableContract, frame: pl.LazyFrame) -> dict[str, int]:
-    """Violations per check (only the failing ones); the key's uniqueness is a check too."""
+def violations(contract: TableContract) -> list[pl.Expr]:
+    """One aggregate per check, named after it; the key's uniqueness is a check too."""
     exprs = [check.violations.alias(check.name) for check in contract.checks]
     if contract.key:
         exprs.append((pl.len() - pl.struct(contract.key).n_unique()).alias("key_unique"))
+    return exprs
+
+
+def failures(contract: TableContract, frame: pl.LazyFrame) -> dict[str, int]:
+    """Violations per check (only the failing ones)."""
+    exprs = violations(contract)
     if not exprs:
         return {}
     row = frame.select(exprs).collect(engine="streaming").row(0, named=True)
+    return failing(row)
+
+
+def failing(row: dict[str, int]) -> dict[str, int]:
+    """The checks of a row of violation counts that failed."""
     return {name: int(n) for name, n in row.items() if n}

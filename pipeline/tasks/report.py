@@ -72,9 +72,14 @@ def weekly_nutrition(weeks: pl.DataFrame) -> pd.DataFrame:
 
 
 def food_keywords(entries: pl.LazyFrame) -> pd.DataFrame:
+    # Millions of entries hold a few hundred spellings: count per spelling first, so only
+    # those are lower-cased and merged.
+    spellings = entries.group_by("food_category", "food_item").agg(
+        pl.len().alias("entries"), pl.col("calories_kcal").sum().alias("kcal")
+    )
     top = (
-        entries.group_by("food_category", pl.col("food_item").str.to_lowercase())
-        .agg(pl.len().alias("entries"), pl.col("calories_kcal").sum().round(1).alias("kcal"))
+        spellings.group_by("food_category", pl.col("food_item").str.to_lowercase())
+        .agg(pl.col("entries").sum(), pl.col("kcal").sum().round(1))
         .sort("entries", descending=True)
         .head(50)
         .collect(engine="streaming")

@@ -7,37 +7,32 @@ reflected everywhere.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from pipeline import foods
+from pipeline.engine.rollups import SUMS, roll_up
 from pipeline.tasks.validate import Validated
 from sre.storage import ObjectStore
 from sre.storage.manifest import Manifest
 
 DERIVED = ("participants", "nutrition_daily", "weight_daily", "participant_week")
-SUMS = (
-    "calories_kcal",
-    "protein_g",
-    "carbs_g",
-    "fat_g",
-    "fiber_g",
-    "soluble_fiber_g",
-    "insoluble_fiber_g",
-    "sugar_g",
-    "potato_g",
-)
 LB_TO_KG = 0.45359237
 
 
 @dataclass(frozen=True, slots=True)
 class Transformed:
-    """Local Parquet files of this run's tables; `appended` tables add to the previous files."""
+    """Local Parquet files of this run's tables; `appended` tables add to the previous files.
+
+    `checked` names tables whose silver checks were already counted, with the one-row files of
+    those counts (see `rollups.entry_checks`), so the check task need not re-read them.
+    """
 
     tables: dict[str, list[Path]]
     appended: frozenset[str]
+    checked: dict[str, list[Path]] = field(default_factory=dict)
 
     @property
     def rows(self) -> int:
@@ -64,22 +59,11 @@ def previous_table(
     return paths
 
 
-def daily_sums(entries: pl.LazyFrame) -> pl.LazyFrame:
-    """Per participant and day: additive totals, so new days merge into old ones exactly."""
-    potato = pl.col("food_category") == "potato"
-    return entries.group_by("participant_id", pl.col("entry_date").alias("date")).agg(
-        pl.len().cast(pl.Int64).alias("n_entries"),
-        *(pl.col(c).sum() for c in SUMS),
-        pl.col("calories_kcal").filter(potato).sum().alias("potato_kcal"),
-        *((pl.col("food_category") == name).any().alias(f"has_{name}") for name in foods.ALL),
-    )
-
-
-def nutrition_daily(new_entries: list[Path], previous: list[Path]) -> pl.LazyFrame:
-    """This run's daily totals merged into the previous snapshot's, then the shares."""
+def nutrition_daily(new_sums: list[Path], previous: list[Path]) -> pl.LazyFrame:
+    """This run's daily totals (see `rollups.daily_sums`) merged into the previous ones."""
     flags = [f"has_{name}" for name in foods.ALL]
     additive = ["n_entries", *SUMS, "potato_kcal"]
-    parts = [daily_sums(pl.scan_parquet(new_entries))] if new_entries else []
+    parts = [pl.scan_parquet(new_sums)] if new_sums else []
     if previous:
         parts.insert(
             0, pl.scan_parquet(previous).select("participant_id", "date", *additive, *flags)
@@ -227,7 +211,11 @@ def run(
 
     # Validation already wrote the new entries in their silver shape; they are published as is.
     new_entries = validated.clean("nutrition")
-    nutrition_daily(new_entries, prev["nutrition_daily"]).sink_parquet(
+    sums, checks = work / "rollups" / "daily_sums.parquet", work / "rollups" / "checks.parquet"
+    if new_entries:
+        sums.parent.mkdir(parents=True, exist_ok=True)
+        roll_up(new_entries, sums, checks)
+    nutrition_daily([sums] if new_entries else [], prev["nutrition_daily"]).sink_parquet(
         path["nutrition_daily"], engine="streaming"
     )
     weight_daily(validated.clean("weight_log"), prev["weight_daily"], roster).sink_parquet(
@@ -237,6 +225,8 @@ def run(
         pl.scan_parquet(path["weight_daily"]), pl.scan_parquet(path["nutrition_daily"]), roster
     ).sink_parquet(path["participant_week"], engine="streaming")
     tables = {name: [p] for name, p in path.items()}
+    checked = {}
     if new_entries:
         tables["nutrition_entries"] = new_entries
-    return Transformed(tables=tables, appended=frozenset({"nutrition_entries"}))
+        checked["nutrition_entries"] = [checks]
+    return Transformed(tables, frozenset({"nutrition_entries"}), checked)
