@@ -22,8 +22,9 @@ from rich.console import Console
 from pipeline import ledger, logs, render
 from pipeline.errors import PipelineError, TaskFailed
 from pipeline.ledger import RunRecord
-from pipeline.observability import instrumentation, slis
+from pipeline.observability import slis
 from pipeline.observability.metrics import PipelineMetrics
+from pipeline.observability.setup import instrumentation
 from pipeline.observability.totals import Totals
 from pipeline.progress import LogObserver, TerminalProgress
 from pipeline.runner import Observer, run_pipeline
