@@ -9,6 +9,12 @@ Hierarchy::
         │                         missing credentials, endpoint down
         └── ChecksumMismatch      bytes read back differ from the recorded checksum
     └── ManifestError             a snapshot manifest or pointer is malformed
+    └── SpecError                 a service spec is invalid (fields: owner, field)
+    └── GenerateError             an artefact cannot be generated: hand-written runbook content
+                                  is missing or malformed, the spec cannot be loaded (field: path)
+    └── RemediationError          a remediation action refused or failed (fields: action, target)
+        └── UnsafeTarget          a target fails the action's allow-list (path escape, reserved
+                                  key, shell metacharacters, another bucket)
 """
 
 from __future__ import annotations
@@ -41,3 +47,41 @@ class ChecksumMismatch(StorageError):
 
 class ManifestError(SreError):
     """A snapshot manifest or pointer cannot be read or is inconsistent."""
+
+
+class SpecError(SreError, ValueError):
+    """A service spec value is invalid; raised while the spec is built."""
+
+    def __init__(self, message: str, *, owner: str = "", field: str = "") -> None:
+        super().__init__(f"{owner}.{field}: {message}" if owner and field else message)
+        self.owner = owner
+        self.field = field
+
+
+class GenerateError(SreError):
+    """An artefact cannot be generated from the spec and the hand-written content."""
+
+    def __init__(self, message: str, *, path: str = "") -> None:
+        super().__init__(f"{path}: {message}" if path else message)
+        self.path = path
+
+
+class PayloadError(SreError, ValueError):
+    """A webhook body is not a valid Alertmanager v4 payload; `str()` is a one-line reason."""
+
+
+class StateError(SreError):
+    """The remediation state store (SQLite or PostgreSQL) cannot be used."""
+
+
+class RemediationError(SreError):
+    """A remediation action refused to act or failed; names the action and its target."""
+
+    def __init__(self, message: str, *, action: str = "", target: str = "") -> None:
+        super().__init__(f"{action} {target!r}: {message}" if action and target else message)
+        self.action = action
+        self.target = target
+
+
+class UnsafeTarget(RemediationError):
+    """A target (a prefix, a backup date, an incident id) fails the action's allow-list."""

@@ -1,0 +1,35 @@
+"""Generators: pure functions from a service spec (and hand-written runbook content) to the
+artefacts' data. Files, YAML and JSON are the CLI's business (`sre/cli/generate.py`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sre.generate.alertmanager import ALERTMANAGER_FILE, NOTES, alertmanager_config
+from sre.generate.dashboards import grafana_dashboards
+from sre.generate.rule_tests import rule_tests
+from sre.generate.rules import prometheus_rules
+from sre.generate.runbooks import runbook_site
+from sre.spec.service import Service
+
+__all__ = ["MANAGED_DIRS", "NOTES", "artefacts"]
+
+# Folders whose every file is generated: a file there that generation no longer produces is
+# stale (removed by `sre generate`, reported by `--check`).
+MANAGED_DIRS = ("alerts", "dashboards", "runbooks/site")
+
+
+def artefacts(service: Service, env_name: str, content: Mapping[str, str]) -> dict[str, Any]:
+    """Relative path -> dict (YAML/JSON documents) or str (Markdown) for `env_name`.
+
+    `content` maps hand-written runbook files (relative to `runbooks/`) to their text."""
+    env = service.environment(env_name)
+    resolved = service.resolved(env)
+    rules = prometheus_rules(resolved, env)
+    out: dict[str, Any] = dict(rules)
+    out.update(rule_tests(resolved, env, list(rules)))
+    out[ALERTMANAGER_FILE] = alertmanager_config(resolved, env)
+    out.update(grafana_dashboards(resolved, env))
+    out.update(runbook_site(resolved, env, content))
+    return dict(sorted(out.items()))

@@ -1,0 +1,192 @@
+"""The runbook site: one Markdown page per alert, one per procedure, an index, the single-file
+runbook (`ops/runbook.md`, also a page of the site) and `mkdocs.yml`.
+
+Pages are jinja2 templates filled from the spec and from hand-written content in `runbooks/`
+(passed in as a mapping of relative path -> text; this module reads no files).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+import jinja2
+
+from sre.errors import GenerateError
+from sre.generate.expressions import (
+    alert_annotations,
+    error_ratio_record,
+    expression,
+    remediation_command,
+)
+from sre.spec.alert import Alert, BurnRate, Threshold
+from sre.spec.environment import RUNBOOK_FILE, Environment
+from sre.spec.service import Service
+from sre.spec.units import prom_duration
+
+__all__ = [
+    "ALERT_SECTIONS",
+    "MKDOCS_FILE",
+    "SITE_DIR",
+    "alert_page",
+    "mkdocs_config",
+    "parse_sections",
+    "runbook_site",
+]
+
+SITE_DIR = "runbooks/site"  # generated Markdown sources of the site (mkdocs docs_dir)
+MKDOCS_FILE = "mkdocs.yml"
+ALERT_SECTIONS = ("Meaning", "Impact", "Mitigation")  # required in runbooks/alerts/*.md
+_HEADING = re.compile(r"^## (.+?)\s*$", re.MULTILINE)
+
+
+@cache
+def _templates() -> jinja2.Environment:
+    # Markdown, not HTML: nothing to escape.
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("sre.generate", "templates"),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def parse_sections(text: str, path: str) -> dict[str, str]:
+    """`## Heading` -> body, for a hand-written page; text before the first heading is ''."""
+    parts = _HEADING.split(text)
+    sections = {"": parts[0].strip()}
+    for title, body in zip(parts[1::2], parts[2::2], strict=True):
+        if title in sections:
+            raise GenerateError(f"heading `## {title}` appears twice", path=path)
+        sections[title] = body.strip()
+    return sections
+
+
+def demote(markdown: str, levels: int) -> str:
+    """Push every heading down `levels` levels (for pages inlined into the single file)."""
+    return re.sub(r"^(#+) ", lambda m: "#" * (len(m.group(1)) + levels) + " ", markdown, flags=re.M)
+
+
+def _content(content: Mapping[str, str], path: str) -> str:
+    if path not in content:
+        raise GenerateError("hand-written runbook content is missing", path=f"runbooks/{path}")
+    return content[path]
+
+
+def _queries(alert: Alert, service: Service) -> list[tuple[str, str]]:
+    """(title, PromQL) pairs a responder runs first, the alert's own expression first."""
+    queries = [("Alert expression", expression(alert, service))]
+    expr = alert.expr
+    if isinstance(expr, Threshold):
+        slo = service.slo(expr.slo)
+        queries.append((f"{slo.title} (SLI)", slo.query()))
+    elif isinstance(expr, BurnRate):
+        slo = service.slo(expr.slo)
+        for window in (expr.long, expr.short):
+            queries.append(
+                (f"Failed-task ratio over {prom_duration(window)}", error_ratio_record(slo, window))
+            )
+    return queries
+
+
+def _alert_view(
+    alert: Alert, service: Service, env: Environment, content: Mapping[str, str]
+) -> dict[str, Any]:
+    hand = parse_sections(_content(content, alert.page), f"runbooks/{alert.page}")
+    missing = [s for s in ALERT_SECTIONS if not hand.get(s)]
+    if missing:
+        raise GenerateError(
+            f"missing sections {missing} (need ## {', ## '.join(ALERT_SECTIONS)})",
+            path=f"runbooks/{alert.page}",
+        )
+    level = next(p for p in service.priorities if p.priority == alert.priority)
+    section = next(s for s in service.sections if s.anchor == alert.section)
+    return {
+        "alert": alert,
+        "notes": alert_annotations(alert, service, env),
+        "expr": expression(alert, service),
+        "for": prom_duration(alert.for_),
+        "queries": _queries(alert, service),
+        "hand": hand,
+        "policies": service.policies(alert.name),
+        "command": remediation_command(alert, service),
+        "level": level,
+        "section": section,
+        "escalation": [
+            s for s in service.escalation if not s.p0_only or alert.priority.value == "P0"
+        ],
+    }
+
+
+def alert_page(alert: Alert, service: Service, env: Environment, content: Mapping[str, str]) -> str:
+    view = _alert_view(alert, service, env, content)
+    return _templates().get_template("alert.md.j2").render(**view, runbook=RUNBOOK_FILE)
+
+
+def mkdocs_config(service: Service, env: Environment) -> dict[str, Any]:
+    return {
+        "site_name": f"{service.title} runbooks",
+        "site_url": env.site_url,
+        "docs_dir": SITE_DIR,
+        "site_dir": "site",
+        "strict": True,
+        "use_directory_urls": True,
+        "theme": {
+            "name": "material",
+            "font": False,
+            "features": ["navigation.sections", "content.code.copy"],
+        },
+        "plugins": ["search"],
+        "markdown_extensions": [
+            "tables",
+            "admonition",
+            "attr_list",
+            {"toc": {"permalink": True}},
+            "pymdownx.highlight",
+            "pymdownx.superfences",
+        ],
+        "validation": {
+            "omitted_files": "warn",
+            "absolute_links": "info",
+            "unrecognized_links": "warn",
+            "anchors": "warn",
+        },
+        "nav": [
+            {"Home": "index.md"},
+            {"Single-file runbook": RUNBOOK_FILE},
+            {"Alerts": [{a.name: f"alerts/{a.name}.md"} for a in service.alerts]},
+            {"Procedures": [{p.title: p.page} for p in service.procedures]},
+        ],
+    }
+
+
+def runbook_site(service: Service, env: Environment, content: Mapping[str, str]) -> dict[str, Any]:
+    """Site path -> Markdown text (and `mkdocs.yml` -> its config dict)."""
+    views = [_alert_view(a, service, env, content) for a in service.alerts]
+    procedures = [(p, _content(content, p.page)) for p in service.procedures]
+    common = {
+        "service": service,
+        "env": env,
+        "runbook": RUNBOOK_FILE,
+        "views": views,
+        "procedures": procedures,
+    }
+    t = _templates()
+    out: dict[str, Any] = {MKDOCS_FILE: mkdocs_config(service, env)}
+    single = t.get_template("runbook.md.j2").render(**common, demote=demote)
+    out[RUNBOOK_FILE] = single
+    out[f"{SITE_DIR}/{RUNBOOK_FILE}"] = single
+    out[f"{SITE_DIR}/index.md"] = t.get_template("index.md.j2").render(**common)
+    for view in views:
+        out[f"{SITE_DIR}/alerts/{view['alert'].name}.md"] = t.get_template("alert.md.j2").render(
+            **view, runbook=RUNBOOK_FILE
+        )
+    for procedure, text in procedures:
+        out[f"{SITE_DIR}/{procedure.page}"] = t.get_template("procedure.md.j2").render(
+            procedure=procedure, text=text.strip(), service=service, runbook=RUNBOOK_FILE
+        )
+    return out

@@ -1,0 +1,35 @@
+"""Spec as code: a service describes its SLOs, alerts, dashboards, runbook and remediation
+policies with frozen dataclasses, validated when built; environments overlay values."""
+
+from sre.spec.alert import Alert, BurnRate, Case, Priority, Threshold
+from sre.spec.dashboard import Dashboard, Panel
+from sre.spec.environment import RUNBOOK_FILE, Environment
+from sre.spec.load import DEFAULT_SERVICE, load_service
+from sre.spec.remediation import Limits, RemediationPolicy
+from sre.spec.runbook import Contact, EscalationStep, PriorityLevel, Procedure, Section, slugify
+from sre.spec.service import Service
+from sre.spec.slo import SLO
+
+__all__ = [
+    "DEFAULT_SERVICE",
+    "RUNBOOK_FILE",
+    "SLO",
+    "Alert",
+    "BurnRate",
+    "Case",
+    "Contact",
+    "Dashboard",
+    "Environment",
+    "EscalationStep",
+    "Limits",
+    "Panel",
+    "Priority",
+    "PriorityLevel",
+    "Procedure",
+    "RemediationPolicy",
+    "Section",
+    "Service",
+    "Threshold",
+    "load_service",
+    "slugify",
+]

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import pytest
+
+from sre.errors import SpecError
+from sre.spec import SLO
+from sre.spec.units import human_duration, number, prom_duration
+
+
+def test_freshness_query_is_the_runbooks_age_in_hours() -> None:
+    slo = SLO("f", "F", "freshness", "m", objective=2, critical=4, unit=3600)
+    assert slo.query() == "(time() - m) / 3600"
+    assert slo.condition("critical") == "(time() - m) / 3600 > 4"
+    assert slo.describe("objective") == "2 hours"
+
+
+def test_freshness_in_seconds_drops_the_division() -> None:
+    assert SLO("f", "F", "freshness", "m", objective=20).condition("objective") == "time() - m > 20"
+
+
+def test_error_budget_is_one_minus_the_objective_without_float_noise() -> None:
+    slo = SLO("s", "S", "success_ratio", "t_total", objective=0.95, window=86400)
+    assert number(slo.threshold("budget")) == "0.05"
+    assert slo.query() == 'rate(t_total{status="success"}[24h]) / rate(t_total[24h])'
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"kind": "success_ratio", "objective": 1.5, "window": 60}, "objective"),
+        ({"kind": "latency", "objective": 300}, "window"),
+        ({"kind": "freshness", "objective": -1}, "objective"),
+        ({"kind": "weird", "objective": 1}, "kind"),
+    ],
+)
+def test_an_invalid_slo_is_refused_naming_the_field(kwargs: dict[str, object], field: str) -> None:
+    with pytest.raises(SpecError) as err:
+        SLO("x", "X", metric="m", **kwargs)  # type: ignore[arg-type]
+    assert err.value.field == field
+
+
+def test_a_missing_threshold_level_is_a_spec_error() -> None:
+    with pytest.raises(SpecError, match="no critical threshold"):
+        SLO("l", "L", "latency", "h", objective=1, window=60).threshold("critical")
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0, "0m"), (300, "5m"), (3600, "1h"), (86400, "24h"), (259200, "3d"), (90, "90s")],
+)
+def test_prometheus_durations_read_as_the_runbook_writes_them(seconds: int, text: str) -> None:
+    assert prom_duration(seconds) == text
+
+
+def test_human_durations() -> None:
+    assert [human_duration(s) for s in (600, 3600, 20)] == ["10 minutes", "1 hour", "20 seconds"]
