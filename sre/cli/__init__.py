@@ -8,6 +8,8 @@ import sys
 
 import click
 
+from sre.cli.check import check
+from sre.cli.generate import generate
 from sre.errors import SreError
 from sre.storage import open_store
 from sre.storage.manifest import read_current, verify
@@ -16,8 +18,12 @@ from sre.storage.manifest import read_current, verify
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="potato-sre")
 def main() -> None:
-    """SRE tooling for data pipelines: snapshots and integrity today; rule generation,
-    the remediation webhook and the on-call commands build on it."""
+    """SRE tooling for data pipelines: generated alerts, dashboards and runbooks checked
+    against each other, snapshots and integrity; the remediation webhook builds on it."""
+
+
+main.add_command(generate)
+main.add_command(check)
 
 
 @main.command("snapshot")
@@ -52,3 +58,14 @@ def snapshot(lake: str, root: str, as_json: bool) -> None:
         for p in problems:
             click.echo(f"  {p.key}: {p.reason}")
     sys.exit(1 if problems else 0)
+
+
+def _register_remediation() -> None:
+    from sre.cli.runs import circuit, pause, resume, runs
+    from sre.cli.serve import serve, simulate
+
+    for command in (serve, simulate, runs, pause, resume, circuit):
+        main.add_command(command)
+
+
+_register_remediation()

@@ -150,12 +150,26 @@ def commit(store: ObjectStore, root: str, manifest: Manifest) -> None:
     """Write the manifest, then move the pointer: the pointer write is the commit."""
     data = to_json(manifest)
     store.write_bytes(manifest_key(root, manifest.snapshot), data)
+    store.write_bytes(pointer_key(root), _pointer(root, manifest.snapshot, data))
+
+
+def point(store: ObjectStore, root: str, snapshot: str) -> Manifest:
+    """Move the pointer back (or on) to an already committed manifest, which is not rewritten."""
+    data = store.read_bytes(manifest_key(root, snapshot))
+    manifest = from_json(data)
+    if manifest.snapshot != snapshot:
+        raise ManifestError(f"{manifest_key(root, snapshot)} holds snapshot {manifest.snapshot}")
+    store.write_bytes(pointer_key(root), _pointer(root, snapshot, data))
+    return manifest
+
+
+def _pointer(root: str, snapshot: str, data: bytes) -> bytes:
     pointer = {
-        "snapshot": manifest.snapshot,
-        "manifest": manifest_key(root, manifest.snapshot),
+        "snapshot": snapshot,
+        "manifest": manifest_key(root, snapshot),
         "sha256": hashlib.sha256(data).hexdigest(),
     }
-    store.write_bytes(pointer_key(root), json.dumps(pointer, indent=2).encode())
+    return json.dumps(pointer, indent=2).encode()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,357 @@
+"""The remediation engine: admit webhook deliveries, then act on them exactly once per episode.
+
+`admit` runs while Alertmanager waits: parse, check targets, store durably, answer. `process`
+runs later in a worker: split the notification into alerts, settle each alert's episode, let
+the pure `decide` functions choose, audit every decision, and run the action when allowed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine as Database
+
+from sre.errors import SreError, UnsafeTarget
+from sre.remediation import decide, records, state
+from sre.remediation.actions.base import Outcome, Plan, Verification
+from sre.remediation.metrics import RemediationMetrics
+from sre.remediation.payload import Alert, Notification, parse
+from sre.spec.remediation import RemediationPolicy
+
+log = logging.getLogger("sre.remediation")
+
+
+class Executor(Protocol):
+    """Runs actions; the engine only decides. Tests pass a recording fake."""
+
+    def plan(self, policy: RemediationPolicy, target: str, alert: Alert, incident: str) -> Plan: ...
+
+    def apply(self, policy: RemediationPolicy, plan: Plan, incident: str) -> Outcome: ...
+
+    def verify(self, policy: RemediationPolicy, plan: Plan, alert: Alert) -> Verification: ...
+
+
+class Guard(Protocol):
+    """Alertmanager as seen by the engine: is the alert still firing, silence it while acting."""
+
+    def still_firing(self, alert: Alert) -> bool: ...
+
+    def silence(self, alert: Alert, minutes: int, comment: str) -> str | None: ...
+
+    def expire(self, silence_id: str) -> None: ...
+
+
+@dataclass
+class RemediationEngine:
+    db: Database
+    policies: Sequence[RemediationPolicy]
+    executor: Executor
+    metrics: RemediationMetrics
+    guard: Guard | None = None
+    clock: Callable[[], float] = time.time
+    actor: str = "sre serve"
+    executed: list[int] = field(default_factory=list)
+
+    # -- while the request is open -------------------------------------------------------------
+
+    def admit(self, body: bytes) -> tuple[int, Notification]:
+        """Validate and durably store one delivery; raises PayloadError or UnsafeTarget."""
+        note = parse(body)
+        for alert in note.alerts:
+            for policy in decide.select(self.policies, alert):
+                try:
+                    decide.target(policy, alert.labels)
+                except UnsafeTarget as exc:
+                    self._audit(alert, None, policy, "refused_target", str(exc), target=exc.target)
+                    raise
+        return state.store_delivery(self.db, body, self.clock()), note
+
+    # -- in the worker -------------------------------------------------------------------------
+
+    def recover(self) -> int:
+        """Runs a stopped process left `running` end as failed, never silently lost."""
+        with state.transaction(self.db) as conn:
+            stuck = conn.execute(sa.select(state.runs).where(state.runs.c.state == "running")).all()
+        for run in stuck:
+            state.update_run(
+                self.db,
+                run.id,
+                state="done",
+                outcome="failed",
+                finished_at=self.clock(),
+                result={
+                    "error": "interrupted: the service stopped during the run; "
+                    "check the target and rerun or undo by hand"
+                },
+            )
+            state.record(
+                self.db,
+                alertname=run.alertname,
+                fingerprint=run.fingerprint,
+                episode=run.episode,
+                action=run.action,
+                target=run.target,
+                outcome="failed",
+                reason="interrupted by a restart",
+                actor=self.actor,
+                run=run.id,
+            )
+            self.metrics.remediations.labels(run.action, "failed").inc()
+        return len(stuck)
+
+    def drain(self) -> int:
+        """Process every stored, unprocessed delivery in arrival order; returns how many."""
+        done = 0
+        while batch := state.claim_deliveries(self.db, self.clock()):
+            for delivery, body in batch:
+                self.process(body)
+                state.mark_processed(self.db, delivery, self.clock())
+                done += 1
+        return done
+
+    def process(self, body: bytes) -> None:
+        note = parse(body)
+        if note.truncated_alerts:
+            self.metrics.truncated.inc(note.truncated_alerts)
+        for alert in note.alerts:
+            try:
+                self.handle(alert)
+            except SreError as exc:  # one bad alert must not stop the rest of the group
+                log.error("alert %s (%s) not handled: %s", alert.name, alert.fingerprint, exc)
+
+    def handle(self, alert: Alert) -> None:
+        starts = alert.starts_at.timestamp()
+        if alert.status == "resolved":
+            ends = alert.ends_at.timestamp() if alert.ends_at else self.clock()
+            state.resolved(self.db, alert.fingerprint, alert.name, starts, ends)
+            return
+        policies = decide.select(self.policies, alert)
+        if not policies:
+            self._audit(alert, None, None, "no_policy", "no remediation policy selects this alert")
+            return
+        episode = state.firing(self.db, alert.fingerprint, alert.name, starts)
+        for policy in policies:
+            target = decide.target(policy, alert.labels)
+            if episode is None:
+                self._refuse(
+                    alert,
+                    None,
+                    policy,
+                    target,
+                    "skipped_duplicate",
+                    "stale delivery: this firing predates the episode's resolution",
+                )
+                continue
+            self._consider(alert, episode.id, policy, target)
+
+    def _consider(self, alert: Alert, episode: int, policy: RemediationPolicy, target: str) -> None:
+        if self._has_run(policy.action, target, alert.fingerprint, episode):
+            self._refuse(
+                alert,
+                episode,
+                policy,
+                target,
+                "skipped_duplicate",
+                "this episode already has a run",
+            )
+            return
+        facts = records.facts(self.db, policy.action, target, self.clock())
+        decision = decide.decide(policy, facts)
+        if not decision.runs:
+            if decision.outcome == "blocked_circuit" and not facts.circuit_open:
+                self._open_circuit(policy.action, target, decision.reason)
+            self._refuse(alert, episode, policy, target, decision.outcome, decision.reason)
+            return
+        incident = f"{alert.fingerprint}-{episode}"
+        plan = self.executor.plan(policy, target, alert, incident)
+        too_big = decide.within_blast_radius(policy, plan.objects, plan.bytes)
+        if too_big:
+            self._refuse(alert, episode, policy, target, "blocked_blast_radius", too_big, plan)
+            return
+        acting = decision.outcome == "act"
+        run = state.open_run(
+            self.db,
+            {
+                "action": policy.action,
+                "target": target,
+                "fingerprint": alert.fingerprint,
+                "episode": episode,
+                "alertname": alert.name,
+                "mode": policy.mode,
+                "state": "running"
+                if acting
+                else ("pending" if decision.outcome == "awaiting_approval" else "done"),
+                "outcome": None if acting else decision.outcome,
+                "plan": _plan_json(plan),
+                "started_at": self.clock(),
+                "finished_at": None if acting else self.clock(),
+            },
+        )
+        if run is None:  # another request or replica won the race for this episode
+            self._refuse(
+                alert,
+                episode,
+                policy,
+                target,
+                "skipped_duplicate",
+                "this episode already has a run",
+            )
+            return
+        self._audit(
+            alert,
+            episode,
+            policy,
+            decision.outcome,
+            decision.reason,
+            target=target,
+            run=run,
+            plan=plan,
+        )
+        if not acting:
+            self.metrics.remediations.labels(policy.action, decision.outcome).inc()
+            return
+        self.execute(run, policy, plan, alert, incident)
+
+    def execute(
+        self, run: int, policy: RemediationPolicy, plan: Plan, alert: Alert, incident: str
+    ) -> str:
+        """Pre-check, silence, apply, verify, record. Returns the outcome."""
+        started = time.perf_counter()
+        silence: str | None = None
+        if self.guard is not None and not self.guard.still_firing(alert):
+            return self._finish(
+                run,
+                policy,
+                alert,
+                "skipped_resolved",
+                {"reason": "Alertmanager no longer shows the alert firing (or it is silenced)"},
+            )
+        if self.guard is not None:
+            silence = self.guard.silence(alert, 60, f"sre remediation run {run}: {policy.action}")
+        self.executed.append(run)
+        outcome = self.executor.apply(policy, plan, incident)
+        verification = (
+            self.executor.verify(policy, plan, alert)
+            if outcome.ok
+            else Verification(False, outcome.detail)
+        )
+        self.metrics.duration.labels(policy.action).observe(time.perf_counter() - started)
+        ok = outcome.ok and verification.ok
+        if ok and silence and self.guard is not None:
+            self.guard.expire(silence)
+        result = {
+            "detail": outcome.detail,
+            "verified": verification.ok,
+            "verification": verification.detail,
+            "done": [asdict(s) for s in outcome.done],
+            "silence": silence,
+        }
+        state.update_run(self.db, run, undo=dict(outcome.undo) if outcome.undo else None)
+        return self._finish(run, policy, alert, "success" if ok else "failed", result)
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _finish(
+        self,
+        run: int,
+        policy: RemediationPolicy,
+        alert: Alert,
+        outcome: str,
+        result: dict[str, Any],
+    ) -> str:
+        state.update_run(
+            self.db, run, state="done", outcome=outcome, result=result, finished_at=self.clock()
+        )
+        state.record(
+            self.db,
+            alertname=alert.name,
+            fingerprint=alert.fingerprint,
+            action=policy.action,
+            outcome=outcome,
+            reason=str(result.get("verification") or result.get("reason") or ""),
+            actor=self.actor,
+            run=run,
+        )
+        self.metrics.remediations.labels(policy.action, outcome).inc()
+        return outcome
+
+    def _has_run(self, action: str, target: str, fingerprint: str, episode: int) -> bool:
+        with state.transaction(self.db) as conn:
+            return (
+                conn.execute(
+                    sa.select(state.runs.c.id).where(
+                        state.runs.c.action == action,
+                        state.runs.c.target == target,
+                        state.runs.c.fingerprint == fingerprint,
+                        state.runs.c.episode == episode,
+                    )
+                ).first()
+                is not None
+            )
+
+    def _open_circuit(self, action: str, target: str, reason: str) -> None:
+        try:
+            with state.transaction(self.db) as conn:
+                conn.execute(
+                    state.circuits.insert().values(
+                        action=action, target=target, opened_at=self.clock(), reason=reason
+                    )
+                )
+        except sa.exc.IntegrityError:
+            return
+        self.metrics.circuit.labels(action, target).set(1)
+
+    def _refuse(
+        self,
+        alert: Alert,
+        episode: int | None,
+        policy: RemediationPolicy,
+        target: str,
+        outcome: str,
+        reason: str,
+        plan: Plan | None = None,
+    ) -> None:
+        self._audit(alert, episode, policy, outcome, reason, target=target, plan=plan)
+        self.metrics.remediations.labels(policy.action, outcome).inc()
+
+    def _audit(
+        self,
+        alert: Alert,
+        episode: int | None,
+        policy: RemediationPolicy | None,
+        outcome: str,
+        reason: str,
+        *,
+        target: str = "",
+        run: int | None = None,
+        plan: Plan | None = None,
+    ) -> None:
+        state.record(
+            self.db,
+            alertname=alert.name,
+            fingerprint=alert.fingerprint,
+            episode=episode,
+            action=policy.action if policy else None,
+            target=target or None,
+            policy=f"{policy.alertname}->{policy.action} ({policy.mode})" if policy else None,
+            outcome=outcome,
+            reason=reason,
+            actor=self.actor,
+            run=run,
+            plan=_plan_json(plan) if plan else None,
+        )
+
+
+def _plan_json(plan: Plan) -> dict[str, Any]:
+    return {
+        "action": plan.action,
+        "target": plan.target,
+        "objects": plan.objects,
+        "bytes": plan.bytes,
+        "steps": plan.describe(),
+    }

@@ -1,0 +1,67 @@
+"""The remediation service's own metrics, served on its `/metrics`."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from sre.remediation import conventions as c
+
+OUTCOMES = (
+    "success",
+    "failed",
+    "dry_run",
+    "skipped_duplicate",
+    "skipped_cooldown",
+    "blocked_circuit",
+    "blocked_blast_radius",
+    "awaiting_approval",
+    "paused",
+    "off",
+    "skipped_resolved",
+    "no_policy",
+    "refused_target",
+)
+
+
+class RemediationMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+        self.remediations = Counter(
+            c.REMEDIATIONS_TOTAL.removesuffix("_total"),
+            "Remediation decisions and runs, by outcome.",
+            [c.ACTION, c.OUTCOME],
+            registry=registry,
+        )
+        self.duration = Histogram(
+            c.REMEDIATION_DURATION,
+            "Time an action took to apply and verify.",
+            [c.ACTION],
+            buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800),
+            registry=registry,
+        )
+        self.circuit = Gauge(
+            c.CIRCUIT_OPEN,
+            "1 while the circuit of (action, target) is open.",
+            [c.ACTION, c.TARGET],
+            registry=registry,
+        )
+        self.kill_switch = Gauge(
+            c.KILL_SWITCH,
+            "1 while the kill switch pauses the action ('*' = all).",
+            [c.ACTION],
+            registry=registry,
+        )
+        self.requests = Counter(
+            c.WEBHOOK_REQUESTS.removesuffix("_total"),
+            "Webhook requests by HTTP code.",
+            [c.CODE],
+            registry=registry,
+        )
+        self.truncated = Counter(
+            c.WEBHOOK_TRUNCATED.removesuffix("_total"),
+            "Alerts Alertmanager left out of a notification (truncatedAlerts).",
+            registry=registry,
+        )
+        for action in ("retrigger", "quarantine", "restore"):
+            for outcome in OUTCOMES:
+                self.remediations.labels(action, outcome)

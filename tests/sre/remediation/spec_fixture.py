@@ -1,0 +1,30 @@
+"""A service spec for process-level tests: the pipeline's spec with a harmless retrigger that
+appends a line to $SRE_TEST_MARKER, so a test can count real executions."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+
+from pipeline.service import SERVICE as PIPELINE
+from sre.spec.remediation import Limits
+
+COUNT_RUN = (
+    "import os, time; time.sleep(0.2); "
+    "open(os.environ['SRE_TEST_MARKER'], 'a').write(str(os.getpid()) + '\\n')"
+)
+
+SERVICE = dataclasses.replace(
+    PIPELINE,
+    remediation=tuple(
+        dataclasses.replace(
+            policy,
+            mode="auto",
+            command=(sys.executable, "-c", COUNT_RUN),
+            limits=Limits(cooldown=1, max_attempts_per_day=1000),
+        )
+        if policy.action == "retrigger"
+        else policy
+        for policy in PIPELINE.remediation
+    ),
+)

@@ -1,0 +1,202 @@
+"""The webhook as Alertmanager meets it: auth, strict input, honest status codes, fast acks."""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from sre.remediation import records, state
+from sre.remediation.engine import RemediationEngine
+from sre.remediation.metrics import RemediationMetrics
+from sre.remediation.server import Credentials, serve
+
+from .fakes import RecordingExecutor, alert, payload, policy
+
+TOKEN, NEXT_TOKEN = b"s3cret-token", b"next-token"
+REFERENCE = Path(__file__).parents[3].parent / "shared" / "reference"
+
+
+@pytest.fixture
+def webhook(tmp_path: Path) -> Iterator[tuple[int, RemediationEngine, RecordingExecutor]]:
+    executor = RecordingExecutor()
+    engine = RemediationEngine(
+        db=state.connect(f"sqlite:///{tmp_path / 'state.db'}"),
+        policies=[policy(), policy("PipelineDataCorrupted", "quarantine")],
+        executor=executor,
+        metrics=RemediationMetrics(CollectorRegistry()),
+    )
+    server, worker = serve(
+        engine, Credentials(tokens=(TOKEN, NEXT_TOKEN), basic=(b"am:pw",)), "127.0.0.1", 0
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_port, engine, executor
+    server.shutdown()
+    worker.stop()
+    worker.join(5)
+    server.server_close()
+
+
+def post(
+    port: int,
+    body: bytes,
+    *,
+    auth: str | None = f"Bearer {TOKEN.decode()}",
+    content_type: str = "application/json",
+    path: str = "/alertmanager",
+) -> tuple[int, dict[str, object]]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    headers = {"Content-Type": content_type}
+    if auth:
+        headers["Authorization"] = auth
+    conn.request("POST", path, body=body, headers=headers)
+    response = conn.getresponse()
+    raw = response.read()
+    conn.close()
+    return response.status, json.loads(raw) if raw else {}
+
+
+def wait_idle(engine: RemediationEngine) -> None:
+    """Until the worker (or this call) has processed every stored delivery."""
+    deadline = time.monotonic() + 10
+    engine.drain()
+    while state.unprocessed(engine.db) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def test_a_valid_delivery_is_acknowledged_then_acted_on(
+    webhook: tuple[int, RemediationEngine, RecordingExecutor],
+) -> None:
+    port, engine, executor = webhook
+    code, doc = post(port, payload(alert()))
+    assert (code, doc["alerts"]) == (202, 1)
+    wait_idle(engine)
+    assert len(executor.applied) == 1
+
+
+def test_the_real_alertmanager_payload_is_accepted(
+    webhook: tuple[int, RemediationEngine, RecordingExecutor],
+) -> None:
+    port, engine, _ = webhook
+    code, _ = post(port, (REFERENCE / "alertmanager-webhook-firing.json").read_bytes())
+    assert code == 202
+    wait_idle(engine)
+    assert [a["outcome"] for a in records.list_audit(engine.db)] == [
+        "no_policy"
+    ]  # unknown alertname
+
+
+@pytest.mark.parametrize(
+    ("auth", "code"),
+    [
+        (None, 401),
+        ("Bearer wrong", 403),
+        (f"Bearer {NEXT_TOKEN.decode()}", 202),
+        (f"Basic {base64.b64encode(b'am:pw').decode()}", 202),
+        (f"Basic {base64.b64encode(b'am:no').decode()}", 403),
+        ("Token abc", 401),
+    ],
+)
+def test_bearer_or_basic_auth_with_two_tokens_during_rotation(
+    webhook: tuple[int, RemediationEngine, RecordingExecutor], auth: str | None, code: int
+) -> None:
+    port, _, _ = webhook
+    got, doc = post(port, payload(alert()), auth=auth)
+    assert got == code
+    assert TOKEN.decode() not in json.dumps(doc)
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "reason"),
+    [
+        (b"{not json", 400, "body is not JSON"),
+        (json.dumps({"version": "3", "alerts": []}).encode(), 400, "unsupported payload version"),
+        (json.dumps({"version": "4", "status": "firing"}).encode(), 400, "missing field"),
+        (
+            payload(
+                alert(prefix="../bronze/"),
+            ).replace(b"PipelineDataStale", b"PipelineDataCorrupted"),
+            422,
+            "refused",
+        ),
+        (
+            payload(alert(prefix="/etc/passwd")).replace(
+                b"PipelineDataStale", b"PipelineDataCorrupted"
+            ),
+            422,
+            "refused",
+        ),
+        (
+            payload(alert(prefix="s3://other-bucket/silver/")).replace(
+                b"PipelineDataStale", b"PipelineDataCorrupted"
+            ),
+            422,
+            "refused",
+        ),
+        (
+            payload(alert(prefix="silver/x;rm -rf /")).replace(
+                b"PipelineDataStale", b"PipelineDataCorrupted"
+            ),
+            422,
+            "refused",
+        ),
+    ],
+)
+def test_bad_input_gets_its_code_and_a_one_line_reason_and_nothing_runs(
+    webhook: tuple[int, RemediationEngine, RecordingExecutor], body: bytes, code: int, reason: str
+) -> None:
+    port, engine, executor = webhook
+    got, doc = post(port, body)
+    assert got == code
+    assert reason in str(doc["error"]) and "\n" not in str(doc["error"])
+    wait_idle(engine)
+    assert executor.applied == []
+    assert post(port, payload(alert()))[0] == 202  # and it keeps serving
+
+
+def test_wrong_content_type_and_huge_bodies_are_refused(
+    webhook: tuple[int, RemediationEngine, RecordingExecutor],
+) -> None:
+    port, _, _ = webhook
+    assert post(port, payload(alert()), content_type="text/plain")[0] == 415
+    assert post(port, b"x" * (2 << 20))[0] == 413
+
+
+def test_a_failed_store_answers_503_so_alertmanager_retries(
+    webhook: tuple[int, RemediationEngine, RecordingExecutor], tmp_path: Path
+) -> None:
+    port, engine, _ = webhook
+    with state.transaction(engine.db) as conn:
+        conn.exec_driver_sql("DROP TABLE deliveries")
+    assert post(port, payload(alert()))[0] == 503
+
+
+def test_metrics_health_and_readiness(
+    webhook: tuple[int, RemediationEngine, RecordingExecutor],
+) -> None:
+    port, engine, _ = webhook
+    post(port, payload(alert()))
+    post(
+        port,
+        b"{",
+    )
+    wait_idle(engine)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    for path, expected in (("/healthz", 200), ("/readyz", 200)):
+        conn.request("GET", path)
+        response = conn.getresponse()
+        response.read()
+        assert response.status == expected
+    conn.request("GET", "/metrics")
+    text = conn.getresponse().read().decode()
+    assert 'sre_remediations_total{action="retrigger",outcome="success"} 1.0' in text
+    assert 'sre_webhook_requests_total{code="202"} 1.0' in text
+    assert 'sre_webhook_requests_total{code="400"} 1.0' in text
