@@ -328,3 +328,13 @@ def _slis(prometheus: str | None, runs: list[RunRecord], store: ObjectStore) -> 
             )
     totals = Totals.from_dict(ledger.latest_totals(store))
     return slis.from_ledger(runs, totals.last_success, time.time())
+
+
+def _register_ops() -> None:
+    from pipeline.ops import backup, verify
+
+    main.add_command(verify)
+    main.add_command(backup)
+
+
+_register_ops()

@@ -1,0 +1,129 @@
+"""Operator commands of the pipeline: `verify` (silver integrity) and `backup`."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from datetime import UTC, datetime
+
+import click
+
+from pipeline import integrity
+from pipeline.settings import Settings
+from sre.errors import SreError
+from sre.remediation.actions import backup as backups
+from sre.remediation.actions.base import Stores
+from sre.storage import open_store
+from sre.storage.manifest import read_current
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.command()
+@click.option(
+    "--lake",
+    metavar="PATH|s3://BUCKET/PREFIX",
+    help="The lake. Default: $POTATO_LAKE, else ./lake.",
+)
+@click.option(
+    "--pushgateway",
+    metavar="URL",
+    help="Push the integrity metrics here (default $PUSHGATEWAY_URL).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def verify(lake: str | None, pushgateway: str | None, as_json: bool) -> None:
+    """Check every file of the committed silver snapshot against its manifest (size, sha256).
+
+    Exports potato_pipeline_silver_integrity_ok (1 or 0) so the corruption alert can fire.
+    Exit 1 when a file is missing or differs.
+    """
+    settings = Settings.from_env(os.environ, lake=lake, pushgateway=pushgateway)
+    try:
+        store = open_store(settings.lake, env=settings.aws_env)
+        report = integrity.check(store)
+        integrity.export(report, time.time(), store, settings.pushgateway)
+    except SreError as exc:
+        _fail(str(exc), 3)
+        return
+    doc = {
+        "snapshot": report.snapshot,
+        "files": report.files,
+        "ok": report.ok,
+        "problems": [{"key": p.key, "reason": p.reason} for p in report.problems],
+    }
+    if as_json:
+        click.echo(json.dumps(doc, indent=2))
+    elif report.snapshot is None:
+        click.echo("no silver snapshot committed yet: nothing to verify")
+    else:
+        click.echo(
+            f"snapshot {report.snapshot}: {report.files} files, {len(report.problems)} problem(s)"
+        )
+        for problem in report.problems:
+            click.echo(f"  {problem.key}: {problem.reason}")
+    sys.exit(0 if report.ok else 1)
+
+
+@click.command()
+@click.option(
+    "--lake",
+    metavar="PATH|s3://BUCKET/PREFIX",
+    help="The lake. Default: $POTATO_LAKE, else ./lake.",
+)
+@click.option(
+    "--to",
+    "target",
+    metavar="PATH|s3://BUCKET/PREFIX",
+    envvar="SRE_BACKUP",
+    required=True,
+    help="The backup location ($SRE_BACKUP).",
+)
+@click.option("--date", "label", help="The backup's date label (default: today, UTC).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def backup(lake: str | None, target: str, label: str | None, as_json: bool) -> None:
+    """Copy the committed silver snapshot to TARGET under silver/YYYY-MM-DD/, then validate it.
+
+    The copy carries the snapshot's manifest; validation checks every file's checksum, schema
+    and row count against it. Exit 1 when the backup does not validate.
+    """
+    settings = Settings.from_env(os.environ, lake=lake)
+    now = datetime.now(UTC)
+    day = label or now.date().isoformat()
+    try:
+        lake_store = open_store(settings.lake, env=settings.aws_env)
+        backup_store = open_store(
+            target, env=settings.aws_env, create=not target.startswith("s3://")
+        )
+        plan = backups.plan(day, read_current(lake_store, "silver"))
+        outcome = backups.apply(
+            plan, Stores(lake_store, backup_store, backup_store), incident=f"backup-{day}", now=now
+        )
+        problems = backups.validate(backup_store, day) if outcome.ok else []
+    except SreError as exc:
+        _fail(str(exc), 3)
+        return
+    doc = {
+        "label": day,
+        "ok": outcome.ok and not problems,
+        "objects": plan.objects,
+        "bytes": plan.bytes,
+        "detail": outcome.detail,
+        "problems": [{"key": p.key, "reason": p.reason} for p in problems],
+    }
+    if as_json:
+        click.echo(json.dumps(doc, indent=2))
+    else:
+        state = "valid" if doc["ok"] else "NOT valid"
+        click.echo(
+            f"backup {day} at {target}: {plan.objects} objects, {plan.bytes:,} bytes, {state}"
+        )
+        for problem in problems:
+            click.echo(f"  {problem.key}: {problem.reason}")
+        if not outcome.ok:
+            click.echo(f"  {outcome.detail}")
+    sys.exit(0 if doc["ok"] else 1)

@@ -1,0 +1,67 @@
+"""Operator commands: `verify` catches a damaged silver file and exports it; `backup` validates."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from pipeline.runner import run_pipeline
+from sre.storage import LocalStore
+from sre.storage.manifest import read_current
+
+from .conftest import DropWriter
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout
+
+
+def test_verify_passes_on_committed_silver_and_fails_on_a_flipped_byte(
+    store: LocalStore, drop: DropWriter, lake: Path
+) -> None:
+    drop("2026-10-11")
+    run_pipeline(store)
+    code, out = invoke("verify", "--lake", str(lake), "--json")
+    assert code == 0 and json.loads(out)["ok"] is True
+    assert (
+        "potato_pipeline_silver_integrity_ok 1.0"
+        in (lake / "_metrics/potato_pipeline_integrity.prom").read_text()
+    )
+
+    manifest = read_current(store, "silver")
+    assert manifest is not None
+    damaged = lake / manifest.tables["weight_daily"].files[0].key
+    data = bytearray(damaged.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    damaged.write_bytes(bytes(data))
+    code, out = invoke("verify", "--lake", str(lake), "--json")
+    doc = json.loads(out)
+    assert code == 1 and doc["ok"] is False
+    assert doc["problems"] == [
+        {
+            "key": manifest.tables["weight_daily"].files[0].key,
+            "reason": "sha256 differs from the manifest",
+        }
+    ]
+    assert (
+        "potato_pipeline_silver_integrity_ok 0.0"
+        in (lake / "_metrics/potato_pipeline_integrity.prom").read_text()
+    )
+
+
+def test_backup_copies_the_snapshot_and_validates_it(
+    store: LocalStore, drop: DropWriter, lake: Path, tmp_path: Path
+) -> None:
+    drop("2026-10-11")
+    run_pipeline(store)
+    target = tmp_path / "backups"
+    code, out = invoke(
+        "backup", "--lake", str(lake), "--to", str(target), "--date", "2026-11-01", "--json"
+    )
+    doc = json.loads(out)
+    assert code == 0 and doc["ok"] is True and doc["objects"] == 5
+    assert (target / "silver/2026-11-01/_backup.json").is_file()
