@@ -61,10 +61,11 @@ def snapshot(lake: str, root: str, as_json: bool) -> None:
 
 
 def _register_remediation() -> None:
+    from sre.cli.remediate import remediate
     from sre.cli.runs import circuit, pause, resume, runs
     from sre.cli.serve import serve, simulate
 
-    for command in (serve, simulate, runs, pause, resume, circuit):
+    for command in (serve, simulate, remediate, runs, pause, resume, circuit):
         main.add_command(command)
 
 

@@ -188,6 +188,7 @@ class RemediationEngine:
                 else ("pending" if decision.outcome == "awaiting_approval" else "done"),
                 "outcome": None if acting else decision.outcome,
                 "plan": _plan_json(plan),
+                "alert": alert_json(alert),
                 "started_at": self.clock(),
                 "finished_at": None if acting else self.clock(),
             },
@@ -355,3 +356,22 @@ def _plan_json(plan: Plan) -> dict[str, Any]:
         "bytes": plan.bytes,
         "steps": plan.describe(),
     }
+
+
+def alert_json(alert: Alert) -> dict[str, Any]:
+    return {
+        "status": alert.status,
+        "labels": dict(alert.labels),
+        "annotations": dict(alert.annotations),
+        "startsAt": alert.starts_at.isoformat(),
+        "endsAt": alert.ends_at.isoformat() if alert.ends_at else "0001-01-01T00:00:00Z",
+        "fingerprint": alert.fingerprint,
+        "generatorURL": alert.generator_url,
+    }
+
+
+def alert_from(doc: dict[str, Any]) -> Alert:
+    """The Alert a run stored (the inverse of `alert_json`)."""
+    from sre.remediation.payload import parse_alert
+
+    return parse_alert(doc)

@@ -134,3 +134,8 @@ def parse(body: bytes) -> Notification:
         external_url=str(doc.get("externalURL", ""))[:MAX_VALUE],
         truncated_alerts=truncated,
     )
+
+
+def parse_alert(doc: Any) -> Alert:
+    """One alert object, validated like those inside a payload."""
+    return _alert(doc, 0)

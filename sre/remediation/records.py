@@ -38,7 +38,7 @@ def facts(db: Engine, action: str, target: str, now: float) -> Facts:
 
 def _run(row: Any) -> dict[str, Any]:
     doc = dict(row._mapping)
-    for key in ("plan", "result", "undo"):
+    for key in ("plan", "alert", "result", "undo"):
         doc[key] = json.loads(doc[key]) if doc.get(key) else None
     return doc
 

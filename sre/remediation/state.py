@@ -32,6 +32,7 @@ deliveries = sa.Table(
     sa.Column("claimed_at", sa.Float),
     sa.Column("processed_at", sa.Float),
 )
+JSON_COLUMNS = ("plan", "alert", "result", "undo")
 LEASE = 120.0  # a claim older than this belongs to a worker that died: another may take it
 episodes = sa.Table(
     "episodes",
@@ -62,6 +63,7 @@ runs = sa.Table(
     sa.Column("state", sa.String(16), nullable=False),  # pending | running | done
     sa.Column("outcome", sa.String(32)),
     sa.Column("plan", sa.Text),
+    sa.Column("alert", sa.Text),  # what fired: labels, fingerprint, times (for approve and verify)
     sa.Column("result", sa.Text),
     sa.Column("undo", sa.Text),
     sa.Column("approved_by", sa.String(256)),
@@ -297,8 +299,7 @@ def resolved(
 def open_run(engine: Engine, values: Mapping[str, Any]) -> int | None:
     """Insert a run; None when this (action, target, fingerprint, episode) already has one."""
     encoded = {
-        k: json.dumps(v) if k in ("plan", "result", "undo") and v is not None else v
-        for k, v in values.items()
+        k: json.dumps(v) if k in JSON_COLUMNS and v is not None else v for k, v in values.items()
     }
     try:
         with transaction(engine) as conn:
@@ -312,8 +313,7 @@ def open_run(engine: Engine, values: Mapping[str, Any]) -> int | None:
 
 def update_run(engine: Engine, run: int, **values: Any) -> None:
     encoded = {
-        k: json.dumps(v) if k in ("plan", "result", "undo") and v is not None else v
-        for k, v in values.items()
+        k: json.dumps(v) if k in JSON_COLUMNS and v is not None else v for k, v in values.items()
     }
     with transaction(engine) as conn:
         conn.execute(runs.update().where(runs.c.id == run).values(**encoded))

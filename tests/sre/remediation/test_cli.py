@@ -1,0 +1,133 @@
+"""The on-call CLI: simulate touches nothing, remediate dry-runs by default, runs can be undone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sre.cli import main
+from sre.storage import LocalStore
+
+from .conftest import contents, write_silver
+from .fakes import alert, payload
+
+
+@pytest.fixture
+def places(tmp_path: Path) -> dict[str, str]:
+    lake = LocalStore(tmp_path / "lake", create=True)
+    write_silver(lake, "s1", {"weight_daily": [5, 5], "nutrition_daily": [4]})
+    return {
+        "--lake": str(tmp_path / "lake"),
+        "--quarantine": str(tmp_path / "quarantine"),
+        "--backup": str(tmp_path / "backup"),
+        "--state": f"sqlite:///{tmp_path / 'state.db'}",
+    }
+
+
+def sre(
+    *args: str, places: dict[str, str] | None = None, stdin: str | None = None
+) -> tuple[int, str, str]:
+    flags = [x for pair in (places or {}).items() for x in pair]
+    result = CliRunner().invoke(main, [*args, *flags], input=stdin)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_simulate_says_what_would_happen_and_changes_nothing(
+    places: dict[str, str], tmp_path: Path
+) -> None:
+    before = contents(LocalStore(Path(places["--lake"])))
+    body = tmp_path / "alert.json"
+    body.write_bytes(payload(alert(name="PipelineDataCorrupted", prefix="silver/weight_daily/")))
+    code, out, _ = sre("simulate", str(body), "--json", places=places)
+    assert code == 0
+    found = json.loads(out)
+    quarantine = next(f for f in found if f["action"] == "quarantine")
+    assert quarantine["target"] == "silver/weight_daily/"
+    assert quarantine["outcome"] == "awaiting_approval"  # prod mode: approve
+    assert any("weight_daily" in step for step in quarantine["plan"])
+    assert contents(LocalStore(Path(places["--lake"]))) == before
+    assert sre("runs", "list", "--json", places={"--state": places["--state"]})[1].strip() == "[]"
+
+
+def test_simulate_refuses_a_hostile_prefix_label(places: dict[str, str], tmp_path: Path) -> None:
+    body = tmp_path / "alert.json"
+    body.write_bytes(payload(alert(name="PipelineDataCorrupted", prefix="silver/../bronze/")))
+    code, out, _ = sre("simulate", str(body), "--json", places=places)
+    assert code == 0
+    assert {f["outcome"] for f in json.loads(out) if f.get("action") == "quarantine"} == {
+        "refused_target"
+    }
+
+
+def test_remediate_plans_by_default_and_acts_only_when_told(places: dict[str, str]) -> None:
+    lake = LocalStore(Path(places["--lake"]))
+    before = contents(lake, "silver/weight_daily/")
+    code, out, _ = sre("remediate", "quarantine", "silver/weight_daily/", places=places)
+    assert code == 0 and "dry run: nothing changed" in out
+    assert contents(lake, "silver/weight_daily/") == before
+
+    code, out, _ = sre(
+        "remediate",
+        "quarantine",
+        "silver/weight_daily/",
+        "--execute",
+        places=places,
+        stdin="silver/nutrition_daily/\n",
+    )
+    assert code == 1 and contents(lake, "silver/weight_daily/") == before  # wrong confirmation
+
+    code, out, _ = sre(
+        "remediate",
+        "quarantine",
+        "silver/weight_daily/",
+        "--execute",
+        places=places,
+        stdin="silver/weight_daily/\n",
+    )
+    assert code == 0, out
+    assert contents(lake, "silver/weight_daily/") == {}
+    [run] = json.loads(sre("runs", "list", "--json", places={"--state": places["--state"]})[1])
+    assert {
+        "id",
+        "action",
+        "target",
+        "alertname",
+        "fingerprint",
+        "episode",
+        "mode",
+        "outcome",
+        "started_at",
+        "finished_at",
+    } <= set(run)
+    assert (run["action"], run["outcome"], run["mode"]) == ("quarantine", "success", "manual")
+
+    undo_places = {k: v for k, v in places.items()}
+    code, out, _ = sre("runs", "undo", str(run["id"]), "--yes", places=undo_places)
+    assert code == 0, out
+    assert contents(lake, "silver/weight_daily/") == before
+
+
+def test_remediate_refuses_unsafe_targets_before_planning(places: dict[str, str]) -> None:
+    for prefix in (
+        "../etc/",
+        "/etc/passwd",
+        "bronze/",
+        "silver/_CURRENT.json",
+        "silver/a;rm -rf /",
+    ):
+        code, _, err = sre("remediate", "quarantine", prefix, places=places)
+        assert code == 2 and "error:" in err
+
+
+def test_pause_resume_and_circuit_status(places: dict[str, str]) -> None:
+    state = {"--state": places["--state"]}
+    assert sre("pause", "quarantine", places=state)[0] == 0
+    code, out, _ = sre("circuit", "status", "--json", places=state)
+    assert code == 0
+    assert [s["name"] for s in json.loads(out)["paused"]] == ["quarantine"]
+    assert sre("resume", "quarantine", places=state)[0] == 0
+    assert json.loads(sre("circuit", "status", "--json", places=state)[1])["paused"] == []
+    assert sre("circuit", "reset", "quarantine", "silver/", places=state)[0] == 1  # nothing open
