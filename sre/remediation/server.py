@@ -24,6 +24,7 @@ from sre.errors import PayloadError, SreError, StateError, UnsafeTarget
 from sre.remediation.engine import RemediationEngine
 
 MAX_BODY = 1 << 20
+DRAIN_LIMIT = 16 << 20  # read (and drop) an oversized body up to this, so the client sees the 413
 log = logging.getLogger("sre.serve")
 
 
@@ -88,6 +89,9 @@ def make_handler(
     class Handler(BaseHTTPRequestHandler):
         server_version = "sre-serve"
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes; with Nagle on, the body waits for the
+        # client's delayed ACK (about 40 ms). Alertmanager's Go client disables it too.
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: object) -> None:
             log.debug("%s %s", self.address_string(), format % args)
@@ -153,6 +157,7 @@ def make_handler(
                 self._error(411, "a Content-Length is required")
                 return
             if int(length) > MAX_BODY:
+                self._drain_body(limit=DRAIN_LIMIT)
                 self.close_connection = True
                 self._error(413, f"body over {MAX_BODY} bytes")
                 return
@@ -172,10 +177,15 @@ def make_handler(
             worker.wake.set()
             self._reply(202, {"delivery": delivery, "alerts": len(note.alerts)})
 
-        def _drain_body(self) -> None:
+        def _drain_body(self, limit: int = MAX_BODY) -> None:
             length = self.headers.get("Content-Length")
-            if length and length.isdigit() and int(length) <= MAX_BODY:
-                self.rfile.read(int(length))
+            if length and length.isdigit() and int(length) <= limit:
+                remaining = int(length)
+                while remaining > 0:
+                    chunk = self.rfile.read(min(remaining, 1 << 16))
+                    if not chunk:
+                        break
+                    remaining -= len(chunk)
             else:
                 self.close_connection = True
 

@@ -21,7 +21,8 @@ from sre.remediation.server import Credentials, serve
 from .fakes import RecordingExecutor, alert, payload, policy
 
 TOKEN, NEXT_TOKEN = b"s3cret-token", b"next-token"
-REFERENCE = Path(__file__).parents[3].parent / "shared" / "reference"
+# Copies of the real Alertmanager 0.25 payloads from shared/reference.
+REFERENCE = Path(__file__).parent / "data"
 
 
 @pytest.fixture
