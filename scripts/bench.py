@@ -26,6 +26,11 @@ import time
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
+# The pipeline with no instrumentation at all: no observers, no log handler configured.
+BARE = (
+    "import sys; from pathlib import Path; from pipeline.runner import run_pipeline; "
+    "from sre.storage import LocalStore; run_pipeline(LocalStore(Path(sys.argv[1])))"
+)
 BASELINE_SQL = """
 COPY (
     SELECT participant_id, entry_date, count(*) AS n_entries,
@@ -124,6 +129,11 @@ def main() -> None:
         metavar="NAME=VALUE",
         help="extra environment for the pipeline runs (e.g. to switch instrumentation)",
     )
+    parser.add_argument(
+        "--overhead",
+        action="store_true",
+        help="also time run_pipeline with no observers (no metrics, lineage, logs) on a fresh lake",
+    )
     args = parser.parse_args()
 
     source = generate(args.data, args.size_mb, args.seed)
@@ -142,10 +152,7 @@ def main() -> None:
     for _ in range(max(1, args.repeat)):
         seconds, rss, _log = measure([sys.executable, "-c", f"import duckdb; duckdb.sql({sql!r})"])
         base_s, base_rss = min(base_s, seconds), max(base_rss, rss)
-        shutil.rmtree(lake, ignore_errors=True)
-        (lake / "bronze" / partition.name).mkdir(parents=True)
-        for f in partition.iterdir():
-            os.link(f, lake / "bronze" / partition.name / f.name)
+        fresh_lake(lake, partition)
         timed = measure(run, env)
         if best is None or timed[0] < best[0]:
             best = (timed[0], max(timed[1], best[1] if best else 0), timed[2])
@@ -173,6 +180,23 @@ def main() -> None:
     print(f"no-op rerun: {noop_s:.2f} s (target < 2 s)")
     tasks = "  ".join(f"{name} {sec:.2f}" for name, sec in task_seconds(log).items())
     print(f"pipeline seconds per task: {tasks}")
+    if args.overhead:
+        bare_s = float("inf")
+        for _ in range(max(1, args.repeat)):
+            fresh_lake(lake, partition)
+            bare_s = min(bare_s, measure([sys.executable, "-c", BARE, str(lake)], env)[0])
+        print(
+            f"instrumentation overhead: bare run_pipeline {bare_s:.2f} s, instrumented CLI "
+            f"{pipe_s:.2f} s: {(pipe_s / bare_s - 1) * 100:+.1f}% (target < 5%)"
+        )
+
+
+def fresh_lake(lake: Path, partition: Path) -> None:
+    """A new lake whose bronze is hard links to the generated drop."""
+    shutil.rmtree(lake, ignore_errors=True)
+    (lake / "bronze" / partition.name).mkdir(parents=True)
+    for f in partition.iterdir():
+        os.link(f, lake / "bronze" / partition.name / f.name)
 
 
 if __name__ == "__main__":
