@@ -51,7 +51,9 @@ class ActionExecutor:
 
     def apply(self, policy: RemediationPolicy, plan: Plan, incident: str) -> Outcome:
         now = datetime.now(UTC)
-        if policy.action == "retrigger":
+        if policy.action == "retrigger" and policy.params.get("backend") == "kubernetes":
+            outcome = self._kubernetes_job(policy, now)
+        elif policy.action == "retrigger":
             outcome = retrigger.apply(policy.command, timeout=self.timeout, env=self.env)
         elif policy.action == "quarantine":
             from sre.remediation.actions import quarantine
@@ -63,6 +65,21 @@ class ActionExecutor:
             outcome = restore.apply(plan, self._stores("restore"), incident=incident, now=now)
         self.outcomes[incident] = outcome
         return outcome
+
+    def _kubernetes_job(self, policy: RemediationPolicy, now: datetime) -> Outcome:
+        """In-cluster configuration when running in a pod, else the local kubeconfig."""
+        from kubernetes import client, config
+
+        from sre.remediation.actions.kubernetes_job import create_job_from_cronjob
+
+        try:
+            config.load_incluster_config()
+        except config.ConfigException:
+            config.load_kube_config()
+        namespace = policy.params.get("namespace", "default")
+        return create_job_from_cronjob(
+            client.ApiClient(), namespace, policy.params.get("cronjob", "potato-pipeline"), now
+        )
 
     def verify(self, policy: RemediationPolicy, plan: Plan, alert: Alert) -> Verification:
         if policy.action == "retrigger":
