@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
@@ -55,7 +56,11 @@ class RemediationEngine:
     guard: Guard | None = None
     clock: Callable[[], float] = time.time
     actor: str = "sre serve"
+    max_runs_per_minute: int = 30  # global, across replicas: a storm of alerts cannot stampede
+    max_concurrent: int = 2  # actions running at once, across replicas
+    lock_wait: float = 600.0  # how long a run waits for its target's lock or a free slot
     executed: list[int] = field(default_factory=list)
+    owner: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
 
     # -- while the request is open -------------------------------------------------------------
 
@@ -174,6 +179,16 @@ class RemediationEngine:
             self._refuse(alert, episode, policy, target, "blocked_blast_radius", too_big, plan)
             return
         acting = decision.outcome == "act"
+        if acting and state.started_since(self.db, self.clock() - 60) >= self.max_runs_per_minute:
+            self._refuse(
+                alert,
+                episode,
+                policy,
+                target,
+                "blocked_rate_limit",
+                f"over {self.max_runs_per_minute} runs started in the last minute",
+            )
+            return
         run = state.open_run(
             self.db,
             {
@@ -232,15 +247,35 @@ class RemediationEngine:
                 "skipped_resolved",
                 {"reason": "Alertmanager no longer shows the alert firing (or it is silenced)"},
             )
-        if self.guard is not None:
-            silence = self.guard.silence(alert, 60, f"sre remediation run {run}: {policy.action}")
-        self.executed.append(run)
-        outcome = self.executor.apply(policy, plan, incident)
-        verification = (
-            self.executor.verify(policy, plan, alert)
-            if outcome.ok
-            else Verification(False, outcome.detail)
-        )
+        lock = resource(policy.action, plan.target)
+        if not self._wait_for(lock):
+            return self._finish(
+                run,
+                policy,
+                alert,
+                "failed",
+                {"reason": f"{lock} stayed busy for {self.lock_wait:g} s"},
+            )
+        try:
+            if self.guard is not None:
+                silence = self.guard.silence(
+                    alert, 60, f"sre remediation run {run}: {policy.action}"
+                )
+            self.executed.append(run)
+            try:
+                outcome = self.executor.apply(policy, plan, incident)
+                verification = (
+                    self.executor.verify(policy, plan, alert)
+                    if outcome.ok
+                    else Verification(False, outcome.detail)
+                )
+            except SreError as exc:
+                outcome, verification = (
+                    Outcome(False, detail=str(exc)),
+                    Verification(False, str(exc)),
+                )
+        finally:
+            state.release(self.db, lock, self.owner)
         self.metrics.duration.labels(policy.action).observe(time.perf_counter() - started)
         ok = outcome.ok and verification.ok
         if ok and silence and self.guard is not None:
@@ -256,6 +291,18 @@ class RemediationEngine:
         return self._finish(run, policy, alert, "success" if ok else "failed", result)
 
     # -- helpers -------------------------------------------------------------------------------
+
+    def _wait_for(self, lock: str) -> bool:
+        """The target's lock and a free slot under `max_concurrent`, waiting up to `lock_wait`."""
+        deadline = time.monotonic() + self.lock_wait
+        while True:
+            if state.running_count(self.db) <= self.max_concurrent and state.acquire(
+                self.db, lock, self.owner, self.clock(), ttl=self.lock_wait + 3600
+            ):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.2)
 
     def _finish(
         self,
@@ -346,6 +393,12 @@ class RemediationEngine:
             run=run,
             plan=_plan_json(plan) if plan else None,
         )
+
+
+def resource(action: str, target: str) -> str:
+    """What a run locks: data actions share one lock on silver, so quarantine and restore
+    never overlap; each pipeline has its own."""
+    return "data:silver" if action in ("quarantine", "restore", "backup") else f"{action}:{target}"
 
 
 def _plan_json(plan: Plan) -> dict[str, Any]:

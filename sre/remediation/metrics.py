@@ -20,6 +20,7 @@ OUTCOMES = (
     "skipped_resolved",
     "no_policy",
     "refused_target",
+    "blocked_rate_limit",
 )
 
 

@@ -72,6 +72,13 @@ runs = sa.Table(
     sa.Column("finished_at", sa.Float),
     sa.UniqueConstraint("action", "target", "fingerprint", "episode", name="one_run_per_episode"),
 )
+locks = sa.Table(
+    "locks",
+    meta,
+    sa.Column("name", sa.String(256), primary_key=True),
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+)
 circuits = sa.Table(
     "circuits",
     meta,
@@ -342,3 +349,46 @@ def record(engine: Engine, **values: Any) -> None:
         values["plan"] = json.dumps(values["plan"])
     with transaction(engine) as conn:
         conn.execute(audit.insert().values(at=values.pop("at", time.time()), **values))
+
+
+def acquire(engine: Engine, name: str, owner: str, now: float, ttl: float) -> bool:
+    """Take the named lock (or one whose holder let it expire); False when someone holds it."""
+    try:
+        with transaction(engine) as conn:
+            conn.execute(locks.insert().values(name=name, owner=owner, expires_at=now + ttl))
+        return True
+    except IntegrityError:
+        with transaction(engine) as conn:
+            taken = conn.execute(
+                locks.update()
+                .where(locks.c.name == name, locks.c.expires_at < now)
+                .values(owner=owner, expires_at=now + ttl)
+            ).rowcount
+        return bool(taken)
+
+
+def release(engine: Engine, name: str, owner: str) -> None:
+    with transaction(engine) as conn:
+        conn.execute(locks.delete().where(locks.c.name == name, locks.c.owner == owner))
+
+
+def running_count(engine: Engine) -> int:
+    with transaction(engine) as conn:
+        count = conn.execute(
+            sa.select(sa.func.count()).select_from(runs).where(runs.c.state == "running")
+        ).scalar()
+    return int(count or 0)
+
+
+def started_since(engine: Engine, since: float) -> int:
+    """Runs that acted (not dry runs or approvals waiting) started after `since`."""
+    with transaction(engine) as conn:
+        count = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(runs)
+            .where(
+                runs.c.started_at > since,
+                sa.or_(runs.c.state == "running", runs.c.outcome.in_(("success", "failed"))),
+            )
+        ).scalar()
+    return int(count or 0)

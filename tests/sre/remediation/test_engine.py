@@ -216,3 +216,25 @@ def test_any_interleaving_of_duplicates_yields_exactly_one_run_per_alert(
     assert sorted(incident.split("-")[0] for _, _, incident in executor.applied) == [
         f"fp{i}" for i in range(n)
     ]
+
+
+def test_a_global_rate_limit_stops_a_storm_of_alerts(tmp_path: Path) -> None:
+    executor = RecordingExecutor()
+    engine = make_engine(tmp_path, executor=executor)
+    engine.max_runs_per_minute = 3
+    for i in range(5):
+        deliver(engine, payload(alert(f"storm{i}", pipeline=f"p{i}")))
+    assert len(executor.applied) == 3
+    assert outcomes(engine).count("blocked_rate_limit") == 2
+
+
+def test_quarantine_and_restore_never_overlap_on_silver(tmp_path: Path) -> None:
+    executor = RecordingExecutor()
+    engine = make_engine(tmp_path, policy("PipelineDataCorrupted", "quarantine"), executor=executor)
+    engine.lock_wait = 0.5
+    assert state.acquire(engine.db, "data:silver", "a-restore-elsewhere", 1_800_000_000.0, ttl=3600)
+    deliver(engine, payload(alert(name="PipelineDataCorrupted", prefix="silver/t/")))
+    assert executor.applied == []
+    [run] = records.list_runs(engine.db)
+    assert run["outcome"] == "failed" and "data:silver stayed busy" in run["result"]["reason"]
+    state.release(engine.db, "data:silver", "a-restore-elsewhere")
