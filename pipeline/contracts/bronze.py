@@ -138,7 +138,7 @@ WEIGHT_LOG = FileContract(
     text_columns=("note",),
 )
 
-_MACROS = (
+MACROS = (
     "protein_g",
     "carbs_g",
     "fat_g",
@@ -151,7 +151,7 @@ _MACROS = (
 NUTRITION = FileContract(
     name="nutrition",
     required=("participant_id", "entry_date", "food_item", "quantity_g", "calories_kcal"),
-    optional=("meal", *_MACROS),
+    optional=("meal", *MACROS),
     typed={
         "participant_id": _text("participant_id"),
         "entry_date": date("entry_date"),
@@ -159,7 +159,7 @@ NUTRITION = FileContract(
         "food_item": _text("food_item"),
         "quantity_g": number("quantity_g"),
         "calories_kcal": number("calories_kcal"),
-        **{name: number(name) for name in _MACROS},
+        **{name: number(name) for name in MACROS},
     },
     derived=(
         ("food_category", foods.category(pl.col("food_item"))),
@@ -183,8 +183,8 @@ NUTRITION = FileContract(
         present("calories_kcal"),
         parses("calories_kcal", "number"),
         within("calories_kcal", 0, 5000),
-        *(parses(name, "number") for name in _MACROS),
-        *(within(name, 0, 1000) for name in _MACROS),
+        *(parses(name, "number") for name in MACROS),
+        *(within(name, 0, 1000) for name in MACROS),
     ),
     max_reject_ratio=0.2,
     text_columns=("food_item",),

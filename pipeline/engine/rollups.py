@@ -12,20 +12,11 @@ from pathlib import Path
 import polars as pl
 
 from pipeline import foods
+from pipeline.contracts.bronze import MACROS
 from pipeline.contracts.silver import CONTRACTS as SILVER
 from pipeline.contracts.silver import violations
 
-SUMS = (
-    "calories_kcal",
-    "protein_g",
-    "carbs_g",
-    "fat_g",
-    "fiber_g",
-    "soluble_fiber_g",
-    "insoluble_fiber_g",
-    "sugar_g",
-    "potato_g",
-)
+SUMS = ("calories_kcal", *MACROS, "potato_g")
 ROWS = "_rows"
 
 
