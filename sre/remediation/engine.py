@@ -109,8 +109,18 @@ class RemediationEngine:
             self.metrics.remediations.labels(run.action, "failed").inc()
         return len(stuck)
 
+    def refresh_gauges(self) -> None:
+        """Kill switches and circuits are set from the CLI into the database: mirror them."""
+        self.metrics.kill_switch.clear()
+        for switch in records.paused(self.db):
+            self.metrics.kill_switch.labels(switch["name"]).set(1)
+        self.metrics.circuit.clear()
+        for circuit in records.open_circuits(self.db):
+            self.metrics.circuit.labels(circuit["action"], circuit["target"]).set(1)
+
     def drain(self) -> int:
         """Process every stored, unprocessed delivery in arrival order; returns how many."""
+        self.refresh_gauges()
         done = 0
         while batch := state.claim_deliveries(self.db, self.clock()):
             for delivery, body in batch:

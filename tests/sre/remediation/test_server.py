@@ -201,3 +201,24 @@ def test_metrics_health_and_readiness(
     assert 'sre_remediations_total{action="retrigger",outcome="success"} 1.0' in text
     assert 'sre_webhook_requests_total{code="202"} 1.0' in text
     assert 'sre_webhook_requests_total{code="400"} 1.0' in text
+
+
+def test_truncated_alerts_kill_switch_and_circuits_show_on_metrics(
+    webhook: tuple[int, RemediationEngine, RecordingExecutor],
+) -> None:
+    port, engine, _ = webhook
+    with state.transaction(engine.db) as conn:
+        conn.execute(state.switches.insert().values(name="restore", paused_at=0.0, paused_by="t"))
+        conn.execute(
+            state.circuits.insert().values(
+                action="retrigger", target="p9", opened_at=0.0, reason="t"
+            )
+        )
+    assert post(port, payload(alert(name="Other"), truncated=7))[0] == 202
+    wait_idle(engine)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    conn.request("GET", "/metrics")
+    text = conn.getresponse().read().decode()
+    assert "sre_webhook_truncated_alerts_total 7.0" in text
+    assert 'sre_kill_switch{action="restore"} 1.0' in text
+    assert 'sre_circuit_open{action="retrigger",target="p9"} 1.0' in text
