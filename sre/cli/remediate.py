@@ -20,10 +20,11 @@ from sre.cli.serve import location_options, stores_from
 from sre.errors import SreError, UnsafeTarget
 from sre.remediation import decide, records, state
 from sre.remediation.clients import PrometheusCheck
-from sre.remediation.engine import RemediationEngine, alert_from, alert_json
+from sre.remediation.engine import RemediationEngine
 from sre.remediation.executor import ActionExecutor
 from sre.remediation.metrics import RemediationMetrics
 from sre.remediation.payload import parse_alert
+from sre.remediation.serialize import alert_from, alert_json
 from sre.spec.remediation import RemediationPolicy
 
 DESTRUCTIVE = ("quarantine", "restore")

@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine as Database
@@ -20,31 +20,13 @@ from sqlalchemy.engine import Engine as Database
 from sre.errors import SreError, UnsafeTarget
 from sre.remediation import decide, records, state
 from sre.remediation.actions.base import Outcome, Plan, Verification
+from sre.remediation.interfaces import Executor, Guard
 from sre.remediation.metrics import RemediationMetrics
 from sre.remediation.payload import Alert, Notification, parse
+from sre.remediation.serialize import alert_json, plan_json, resource
 from sre.spec.remediation import RemediationPolicy
 
 log = logging.getLogger("sre.remediation")
-
-
-class Executor(Protocol):
-    """Runs actions; the engine only decides. Tests pass a recording fake."""
-
-    def plan(self, policy: RemediationPolicy, target: str, alert: Alert, incident: str) -> Plan: ...
-
-    def apply(self, policy: RemediationPolicy, plan: Plan, incident: str) -> Outcome: ...
-
-    def verify(self, policy: RemediationPolicy, plan: Plan, alert: Alert) -> Verification: ...
-
-
-class Guard(Protocol):
-    """Alertmanager as seen by the engine: is the alert still firing, silence it while acting."""
-
-    def still_firing(self, alert: Alert) -> bool: ...
-
-    def silence(self, alert: Alert, minutes: int, comment: str) -> str | None: ...
-
-    def expire(self, silence_id: str) -> None: ...
 
 
 @dataclass
@@ -165,7 +147,7 @@ class RemediationEngine:
             self._consider(alert, episode.id, policy, target)
 
     def _consider(self, alert: Alert, episode: int, policy: RemediationPolicy, target: str) -> None:
-        if self._has_run(policy.action, target, alert.fingerprint, episode):
+        if state.has_run(self.db, policy.action, target, alert.fingerprint, episode):
             self._refuse(
                 alert,
                 episode,
@@ -212,7 +194,7 @@ class RemediationEngine:
                 if acting
                 else ("pending" if decision.outcome == "awaiting_approval" else "done"),
                 "outcome": None if acting else decision.outcome,
-                "plan": _plan_json(plan),
+                "plan": plan_json(plan),
                 "alert": alert_json(alert),
                 "started_at": self.clock(),
                 "finished_at": None if acting else self.clock(),
@@ -338,31 +320,9 @@ class RemediationEngine:
         self.metrics.remediations.labels(policy.action, outcome).inc()
         return outcome
 
-    def _has_run(self, action: str, target: str, fingerprint: str, episode: int) -> bool:
-        with state.transaction(self.db) as conn:
-            return (
-                conn.execute(
-                    sa.select(state.runs.c.id).where(
-                        state.runs.c.action == action,
-                        state.runs.c.target == target,
-                        state.runs.c.fingerprint == fingerprint,
-                        state.runs.c.episode == episode,
-                    )
-                ).first()
-                is not None
-            )
-
     def _open_circuit(self, action: str, target: str, reason: str) -> None:
-        try:
-            with state.transaction(self.db) as conn:
-                conn.execute(
-                    state.circuits.insert().values(
-                        action=action, target=target, opened_at=self.clock(), reason=reason
-                    )
-                )
-        except sa.exc.IntegrityError:
-            return
-        self.metrics.circuit.labels(action, target).set(1)
+        if state.open_circuit(self.db, action, target, reason, self.clock()):
+            self.metrics.circuit.labels(action, target).set(1)
 
     def _refuse(
         self,
@@ -401,40 +361,5 @@ class RemediationEngine:
             reason=reason,
             actor=self.actor,
             run=run,
-            plan=_plan_json(plan) if plan else None,
+            plan=plan_json(plan) if plan else None,
         )
-
-
-def resource(action: str, target: str) -> str:
-    """What a run locks: data actions share one lock on silver, so quarantine and restore
-    never overlap; each pipeline has its own."""
-    return "data:silver" if action in ("quarantine", "restore", "backup") else f"{action}:{target}"
-
-
-def _plan_json(plan: Plan) -> dict[str, Any]:
-    return {
-        "action": plan.action,
-        "target": plan.target,
-        "objects": plan.objects,
-        "bytes": plan.bytes,
-        "steps": plan.describe(),
-    }
-
-
-def alert_json(alert: Alert) -> dict[str, Any]:
-    return {
-        "status": alert.status,
-        "labels": dict(alert.labels),
-        "annotations": dict(alert.annotations),
-        "startsAt": alert.starts_at.isoformat(),
-        "endsAt": alert.ends_at.isoformat() if alert.ends_at else "0001-01-01T00:00:00Z",
-        "fingerprint": alert.fingerprint,
-        "generatorURL": alert.generator_url,
-    }
-
-
-def alert_from(doc: dict[str, Any]) -> Alert:
-    """The Alert a run stored (the inverse of `alert_json`)."""
-    from sre.remediation.payload import parse_alert
-
-    return parse_alert(doc)
