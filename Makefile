@@ -21,10 +21,20 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)  ## create .venv and install the project with its dev tools
 
-demo: setup  ## sample dirty bronze into ./lake, run the pipeline, show what landed where
-	$(BIN)/potato-pipeline sample-data --out $(LAKE)
-	$(BIN)/potato-pipeline run --lake $(LAKE)
-	$(BIN)/potato-pipeline status --lake $(LAKE) --runs 3
+demo: setup  ## the incident loop, live: stale data and corrupted silver remediated, two timelines
+	$(BIN)/python scripts/demo.py --lake $(LAKE) --root build/demo-run $(if $(KEEP),--keep)
+
+.PHONY: stack-up stack-down mttr
+stack-up: setup  ## start Pushgateway, Prometheus, Alertmanager, sre serve on loopback and keep them
+	$(BIN)/sre generate --env demo --out build/demo
+	$(BIN)/sre stack up --dir build/demo-run/stack --artefacts build/demo --env demo \
+	  --lake $(LAKE) --quarantine build/demo-run/quarantine --backup build/demo-run/backup
+
+stack-down:  ## stop the stack that stack-up (or make demo KEEP=1) left running
+	$(BIN)/sre stack down --dir build/demo-run/stack
+
+mttr: setup  ## time to repair: each incident replayed MTTR_N (3) times on the real stack, medians
+	$(BIN)/python scripts/mttr.py --runs $(or $(MTTR_N),3)
 
 test: setup  ## run the whole test suite (real SeaweedFS included)
 	$(BIN)/pytest
@@ -44,3 +54,7 @@ clean-lake:  ## delete the demo lake
 
 clean: clean-lake  ## delete the demo lake and the virtual environment
 	rm -rf $(VENV)
+
+.PHONY: deploy-check
+deploy-check: setup  ## offline checks of docker/, infra/terraform and infra/k8s (docs/deploy.md)
+	$(BIN)/python scripts/deploy_check.py

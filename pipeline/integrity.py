@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 import urllib.error
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Gauge, generate_latest, push_to_gateway
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
 
 from pipeline.lake import METRICS_TEXTFILE
 from pipeline.observability import conventions as c
@@ -17,6 +20,10 @@ INTEGRITY_TEXTFILE = METRICS_TEXTFILE.replace(
     "potato_pipeline.prom", "potato_pipeline_integrity.prom"
 )
 GROUP = {"check": "integrity"}  # its own Pushgateway group: a push must not wipe the run's metrics
+# The label naming a damaged prefix on the integrity gauge. The corruption alert keeps it, and
+# the remediation engine reads the quarantine target from it (sre.remediation.decide.target),
+# where it still has to pass the silver/ allow-list.
+PREFIX = "prefix"
 log = logging.getLogger("pipeline.integrity")
 
 
@@ -30,6 +37,19 @@ class IntegrityReport:
     def ok(self) -> bool:
         return not self.problems
 
+    @property
+    def damaged_prefixes(self) -> tuple[str, ...]:
+        """The folders holding a missing or changed file, e.g.
+        `silver/weight_daily/snapshot=<id>/`: what quarantine would move."""
+        return tuple(sorted({damaged_prefix(p.key) for p in self.problems}))
+
+
+def damaged_prefix(key: str) -> str:
+    """The folder of a silver file (`silver/<table>/snapshot=<id>/`), or the key itself when it
+    sits at the top of silver/."""
+    folder, slash, _ = key.rpartition("/")
+    return f"{folder}/" if slash and folder.count("/") >= 1 else key
+
 
 def check(store: ObjectStore) -> IntegrityReport:
     """Every file of the committed snapshot: present, right size, right sha256."""
@@ -39,11 +59,30 @@ def check(store: ObjectStore) -> IntegrityReport:
     return IntegrityReport(manifest.snapshot, len(manifest.files()), tuple(verify(store, manifest)))
 
 
+class _OkCollector(Collector):
+    # prometheus_client's Gauge has one label set per metric; this one is unlabelled when whole.
+    def __init__(self, report: IntegrityReport) -> None:
+        self.report = report
+
+    def collect(self) -> Iterator[Metric]:
+        metric = Metric(
+            c.INTEGRITY_OK,
+            "1 when every silver file matches its manifest; else 0 for each damaged prefix.",
+            "gauge",
+        )
+        if self.report.ok:
+            metric.add_sample(c.INTEGRITY_OK, {}, 1.0)
+        for prefix in self.report.damaged_prefixes:
+            metric.add_sample(c.INTEGRITY_OK, {PREFIX: prefix}, 0.0)
+        yield metric
+
+
 def registry_for(report: IntegrityReport, checked_at: float) -> CollectorRegistry:
+    """One `ok` series when silver is intact (1); when not, one 0 per damaged prefix, labelled
+    with it, so each alert names what to quarantine. The Pushgateway replaces the group on
+    every push, so the labelled series disappear (and the alerts resolve) once silver is whole."""
     registry = CollectorRegistry()
-    Gauge(
-        c.INTEGRITY_OK, "1 when every silver file matches its manifest, else 0.", registry=registry
-    ).set(1 if report.ok else 0)
+    registry.register(_OkCollector(report))
     Gauge(
         c.INTEGRITY_PROBLEMS,
         "Silver files missing or differing from the manifest.",

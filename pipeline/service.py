@@ -7,6 +7,8 @@ Values come from the operational runbook (ops/runbook.md): freshness within 2 h 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pipeline.observability import conventions as c
 from sre.remediation import SERIES as REMEDIATION_SERIES
 from sre.remediation import remediator_alerts, remediator_panel
@@ -281,13 +283,30 @@ REMEDIATION = (
     ),
 )
 
+# The demo acts on its own: every action `auto`, and a corrupted snapshot is repaired end to
+# end (quarantine the damaged prefix, restore the latest valid backup, then rerun the pipeline
+# to catch up on bronze newer than the backup; the engine runs an alert's policies in this
+# order). Cooldowns shrink like the demo's hours do; the daily budget allows repeated drills.
+_DEMO_LIMITS = {"cooldown": 5, "max_attempts_per_day": 50}
+DEMO_REMEDIATION = (
+    *(replace(p, mode="auto", limits=replace(p.limits, **_DEMO_LIMITS)) for p in REMEDIATION),
+    RemediationPolicy(
+        "PipelineDataCorrupted",
+        "retrigger",
+        mode="auto",
+        params=_RETRIGGER,
+        command=("potato-pipeline", "run"),
+        limits=Limits(**_DEMO_LIMITS),
+    ),
+)
+
 ENVIRONMENTS = (
     Environment(
         name="prod",
         runbook_base_url="https://github.com/example/potato-weight-nutrition/blob/main/",
         site_url="https://runbooks.example.com/potato-pipeline/",
         grafana_url="https://grafana.example.com",
-        webhook_url="http://sre-remediator:9095/webhook",
+        webhook_url="http://sre-remediator:9095/alertmanager",
         webhook_credentials_file="/etc/alertmanager/secrets/sre-remediator-token",
     ),
     Environment(
@@ -296,13 +315,25 @@ ENVIRONMENTS = (
         site_url="http://127.0.0.1:8000/",
         site_style=True,
         grafana_url="http://127.0.0.1:3000",
-        webhook_url="http://127.0.0.1:9095/webhook",
+        webhook_url="http://127.0.0.1:9095/alertmanager",
         webhook_credentials_file="secrets/sre-remediator-token",
         time_scale=1 / 60,
         slo_overrides={
             FRESHNESS: {"objective": 20, "critical": 40, "unit": 1},
             LATENCY: {"objective": 5, "warning": 10},
         },
+        remediation=DEMO_REMEDIATION,
+    ),
+    # The docker compose stack (docker/docker-compose.yml): prod thresholds, services reached by
+    # their compose names, the runbook site and Grafana on the ports published on 127.0.0.1.
+    Environment(
+        name="compose",
+        runbook_base_url="http://127.0.0.1:8000/",
+        site_url="http://127.0.0.1:8000/",
+        site_style=True,
+        grafana_url="http://127.0.0.1:3000",
+        webhook_url="http://sre-remediator:9095/alertmanager",
+        webhook_credentials_file="/run/secrets/sre-remediator-token",
     ),
 )
 

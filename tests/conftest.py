@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 import pytest
@@ -19,3 +20,24 @@ def seaweedfs() -> Iterator[S3Server]:
     assert binary is not None
     with running_seaweedfs(binary) as server:
         yield server
+
+
+# --- Processes: a test that starts a server stops it; none is left when the session ends -----
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_stray_processes() -> Iterator[None]:
+    """Fail the session's last teardown if a process the tests started still runs, then stop
+    it by its PID (servers of the stack, SeaweedFS, `sre serve`, a pipeline it ran...)."""
+    import psutil
+
+    me = psutil.Process()
+    before = {p.pid for p in me.children(recursive=True)}
+    yield
+    left = []
+    for process in me.children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            if process.pid not in before and process.status() != psutil.STATUS_ZOMBIE:
+                left.append(f"{process.pid} {' '.join(process.cmdline()[:3])}")
+                process.kill()
+    assert not left, f"processes left running by the tests: {'; '.join(left)}"

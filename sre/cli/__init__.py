@@ -69,4 +69,11 @@ def _register_remediation() -> None:
         main.add_command(command)
 
 
+def _register_stack() -> None:
+    from sre.cli.stack import stack
+
+    main.add_command(stack)
+
+
 _register_remediation()
+_register_stack()

@@ -49,10 +49,13 @@ def runs() -> None:
 @runs.command("list")
 @state_option
 @click.option("--limit", default=50, show_default=True)
+@click.option("--outcome", help="Only runs with this outcome (success, failed, dry_run...).")
 @click.option("--json", "as_json", is_flag=True, help="A JSON array of runs, newest first.")
-def list_cmd(state_url: str, limit: int, as_json: bool) -> None:
+def list_cmd(state_url: str, limit: int, outcome: str | None, as_json: bool) -> None:
     """The most recent runs, newest first."""
     found = [_public(r) for r in records.list_runs(open_state(state_url), limit)]
+    if outcome:
+        found = [r for r in found if r["outcome"] == outcome]
     if as_json:
         click.echo(json.dumps(found, indent=2))
         return

@@ -14,7 +14,7 @@ OUTCOME = "outcome"
 TARGET = "target"
 CODE = "code"
 SUCCESS = "success"
-FAILURE = "failure"
+FAILURE = "failed"  # the outcome the engine records for a run that did not succeed
 OUTCOMES = (SUCCESS, FAILURE, "skipped", "dry_run")
 
 REMEDIATIONS_TOTAL = "sre_remediations_total"

@@ -256,22 +256,24 @@ class RemediationEngine:
             self.executed.append(run)
             try:
                 outcome = self.executor.apply(policy, plan, incident)
+            except SreError as exc:
+                outcome = Outcome(False, detail=str(exc))
+            # The silence covers the action only: while it holds, Alertmanager drops the
+            # resolved notice, and the episode would stay open long after the fix.
+            if silence and self.guard is not None:
+                self.guard.expire(silence)
+            try:
                 verification = (
                     self.executor.verify(policy, plan, alert)
                     if outcome.ok
                     else Verification(False, outcome.detail)
                 )
             except SreError as exc:
-                outcome, verification = (
-                    Outcome(False, detail=str(exc)),
-                    Verification(False, str(exc)),
-                )
+                verification = Verification(False, str(exc))
         finally:
             state.release(self.db, lock, self.owner)
         self.metrics.duration.labels(policy.action).observe(time.perf_counter() - started)
         ok = outcome.ok and verification.ok
-        if ok and silence and self.guard is not None:
-            self.guard.expire(silence)
         result = {
             "detail": outcome.detail,
             "verified": verification.ok,

@@ -13,6 +13,8 @@ SECTION_TITLE = "Remediation Service"
 _SECTION = "remediation-service"
 _UP = f'{c.UP}{{job="{c.JOB}"}}'
 
+FAILED_RESTORES = f'{c.REMEDIATIONS_TOTAL}{{action="restore",outcome="{c.FAILURE}"}}'
+
 
 def remediator_alerts() -> tuple[Alert, ...]:
     """Down, circuit open, actions failing, kill switch left on."""
@@ -64,7 +66,7 @@ def remediator_alerts() -> tuple[Alert, ...]:
         ),
         Alert(
             name="RemediationActionsFailing",
-            command="sre runs list --outcome failure",
+            command=f"sre runs list --outcome {c.FAILURE}",
             priority=Priority.P2,
             summary="More than a quarter of remediation actions fail",
             description="Automated actions run but do not succeed; check the audit log.",
@@ -78,7 +80,7 @@ def remediator_alerts() -> tuple[Alert, ...]:
                 Case(
                     "failing",
                     {
-                        f'{c.REMEDIATIONS_TOTAL}{{action="restore",outcome="failure"}}': "0+1x90",
+                        FAILED_RESTORES: "0+1x90",
                         f'{c.REMEDIATIONS_TOTAL}{{action="restore",outcome="success"}}': "0+1x90",
                     },
                     at=5400,
@@ -87,7 +89,7 @@ def remediator_alerts() -> tuple[Alert, ...]:
                 Case(
                     "idle",
                     {
-                        f'{c.REMEDIATIONS_TOTAL}{{action="restore",outcome="failure"}}': "3x90",
+                        FAILED_RESTORES: "3x90",
                         f'{c.REMEDIATIONS_TOTAL}{{action="restore",outcome="success"}}': "9x90",
                     },
                     at=5400,

@@ -12,6 +12,7 @@ from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from sre.errors import SpecError
+from sre.spec.remediation import RemediationPolicy
 
 __all__ = ["RUNBOOK_FILE", "Environment"]
 
@@ -26,6 +27,8 @@ class Environment:
     alerts point to) or for the served site root (`site_style=True`: `ops/runbook/`).
     `time_scale` multiplies every `for`, rate window and burn-rate window.
     `slo_overrides` replaces SLO fields: `{"silver-freshness": {"objective": 20, "unit": 1}}`.
+    `remediation`, when given, replaces the service's policies in this environment (e.g. the
+    demo acts `auto` where prod asks a human to approve).
     """
 
     name: str
@@ -39,6 +42,7 @@ class Environment:
     slo_overrides: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     prometheus_datasource: str = "Prometheus"
     loki_datasource: str = "Loki"
+    remediation: tuple[RemediationPolicy, ...] | None = None
 
     def __post_init__(self) -> None:
         owner = f"Environment {self.name!r}"

@@ -131,7 +131,8 @@ class Service:
     # --- environments -------------------------------------------------------------------------
 
     def resolved(self, env: Environment) -> Service:
-        """This spec as deployed in `env`: SLO overrides applied, durations scaled."""
+        """This spec as deployed in `env`: SLO overrides applied, durations scaled, and the
+        environment's remediation policies, if it has its own."""
         slos = []
         for slo in self.slos:
             values = {
@@ -149,4 +150,5 @@ class Service:
             elif isinstance(expr, BurnRate):
                 expr = replace(expr, long=env.scaled(expr.long), short=env.scaled(expr.short))
             alerts.append(replace(alert, expr=expr, for_=env.scaled(alert.for_)))
-        return replace(self, slos=tuple(slos), alerts=tuple(alerts))
+        remediation = self.remediation if env.remediation is None else env.remediation
+        return replace(self, slos=tuple(slos), alerts=tuple(alerts), remediation=remediation)

@@ -47,8 +47,9 @@ def test_verify_passes_on_committed_silver_and_fails_on_a_flipped_byte(
             "reason": "sha256 differs from the manifest",
         }
     ]
+    folder = manifest.tables["weight_daily"].files[0].key.rpartition("/")[0]
     assert (
-        "potato_pipeline_silver_integrity_ok 0.0"
+        f'potato_pipeline_silver_integrity_ok{{prefix="{folder}/"}} 0.0'
         in (lake / "_metrics/potato_pipeline_integrity.prom").read_text()
     )
 

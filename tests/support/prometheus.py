@@ -111,7 +111,12 @@ def running_stack(prometheus: str, pushgateway: str) -> Iterator[tuple[Prometheu
             "    honor_labels: true\n"
             f"    static_configs: [{{targets: ['127.0.0.1:{push_port}']}}]\n"
         )
-        push_argv = [pushgateway, f"--web.listen-address=127.0.0.1:{push_port}"]
+        # Debian's Pushgateway persists to a shared file by default: start empty, keep nothing.
+        push_argv = [
+            pushgateway,
+            f"--web.listen-address=127.0.0.1:{push_port}",
+            "--persistence.file=",
+        ]
         prom_argv = [
             prometheus,
             f"--config.file={config}",
