@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -127,7 +128,10 @@ def alert_page(alert: Alert, service: Service, env: Environment, content: Mappin
     return _templates().get_template("alert.md.j2").render(**view, runbook=RUNBOOK_FILE)
 
 
-def mkdocs_config(service: Service, env: Environment) -> dict[str, Any]:
+def mkdocs_config(
+    service: Service, env: Environment, actions: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    actions = actions or {}
     return {
         "site_name": f"{service.title} runbooks",
         "site_url": env.site_url,
@@ -160,8 +164,19 @@ def mkdocs_config(service: Service, env: Environment) -> dict[str, Any]:
             {"Single-file runbook": RUNBOOK_FILE},
             {"Alerts": [{a.name: f"alerts/{a.name}.md"} for a in service.alerts]},
             {"Procedures": [{p.title: p.page} for p in service.procedures]},
+            *([{"Actions": [{_title(t, k): k} for k, t in actions.items()]}] if actions else []),
         ],
     }
+
+
+def action_pages(content: Mapping[str, str]) -> dict[str, str]:
+    """The hand-written pages of the remediation actions (`runbooks/actions/*.md`), as is."""
+    return {key: text for key, text in sorted(content.items()) if key.startswith("actions/")}
+
+
+def _title(text: str, key: str) -> str:
+    first = next((line for line in text.splitlines() if line.startswith("# ")), "")
+    return first.removeprefix("# ").strip() or Path(key).stem
 
 
 def runbook_site(service: Service, env: Environment, content: Mapping[str, str]) -> dict[str, Any]:
@@ -176,7 +191,10 @@ def runbook_site(service: Service, env: Environment, content: Mapping[str, str])
         "procedures": procedures,
     }
     t = _templates()
-    out: dict[str, Any] = {MKDOCS_FILE: mkdocs_config(service, env)}
+    actions = action_pages(content)
+    out: dict[str, Any] = {MKDOCS_FILE: mkdocs_config(service, env, actions)}
+    for key, text in actions.items():
+        out[f"{SITE_DIR}/{key}"] = text
     single = t.get_template("runbook.md.j2").render(**common, demote=demote)
     out[RUNBOOK_FILE] = single
     out[f"{SITE_DIR}/{RUNBOOK_FILE}"] = single

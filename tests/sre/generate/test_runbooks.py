@@ -72,3 +72,14 @@ def test_sections_split_on_second_level_headings() -> None:
     assert parse_sections("intro\n## A\n\none\n### sub\n## B\ntwo\n", "x") == {
         "": "intro", "A": "one\n### sub", "B": "two",
     }  # fmt: skip
+
+
+def test_action_pages_written_by_people_join_the_site_and_its_nav() -> None:
+    from sre.generate.runbooks import action_pages, mkdocs_config
+    from sre.spec.load import load_service
+
+    service = load_service("pipeline.service:SERVICE")
+    content = {"actions/quarantine.md": "# quarantine\n\nMoves objects.\n", "alerts/X.md": "# X\n"}
+    assert action_pages(content) == {"actions/quarantine.md": "# quarantine\n\nMoves objects.\n"}
+    nav = mkdocs_config(service, service.environment("prod"), action_pages(content))["nav"]
+    assert {"Actions": [{"quarantine": "actions/quarantine.md"}]} in nav
