@@ -7,7 +7,6 @@ import logging
 import os
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,7 +15,6 @@ from typing import Any, NoReturn
 
 import click
 from prometheus_api_client.exceptions import PrometheusApiClientException
-from prometheus_client import CollectorRegistry, start_http_server
 from rich.console import Console
 
 from pipeline import ledger, logs, render
@@ -29,7 +27,7 @@ from pipeline.observability.totals import Totals
 from pipeline.progress import LogObserver, TerminalProgress
 from pipeline.runner import Observer, run_pipeline
 from pipeline.sample import SampleSpec, write_sample
-from pipeline.schedule import every, parse_duration, stop_on_signals
+from pipeline.schedule import parse_duration, serve
 from pipeline.settings import Settings
 from pipeline.status import status_document
 from pipeline.tasks import ingest, publish, validate
@@ -143,7 +141,7 @@ def run(
         observers = instrumentation(settings, os.environ, live=live, lineage_store=store)
         if interval is not None:
             assert live is not None
-            _serve(store, observers, live, interval, metrics_host, metrics_port, work_dir)
+            serve(store, observers, live, interval, metrics_host, metrics_port, work_dir)
             return
         try:
             record = _run_once(store, observers, interactive, work_dir)
@@ -167,38 +165,6 @@ def _run_once(
         return run_pipeline(store, observers=[LogObserver(), *observers], work_dir=work_dir)
     with TerminalProgress(Console(stderr=True)) as shown:
         return run_pipeline(store, observers=[shown, *observers], work_dir=work_dir)
-
-
-def _serve(
-    store: ObjectStore,
-    observers: list[Observer],
-    live: PipelineMetrics,
-    interval: float,
-    host: str,
-    port: int,
-    work_dir: Path | None,
-) -> None:
-    registry = CollectorRegistry()
-    registry.register(live)
-    live.update(
-        Totals.from_dict(ledger.latest_totals(store)), read_current(store, publish.SILVER_ROOT)
-    )
-    server, _thread = start_http_server(port, addr=host, registry=registry)
-    log = logging.getLogger("pipeline.schedule")
-    log.info("serving /metrics on http://%s:%d/metrics; a run every %gs", host, port, interval)
-
-    def once() -> None:
-        try:
-            run_pipeline(store, observers=[LogObserver(), *observers], work_dir=work_dir)
-        except TaskFailed as exc:
-            log.error("run failed: %s; committed silver is unchanged", exc)
-
-    stop = threading.Event()
-    stop_on_signals(stop)
-    try:
-        every(interval, once, stop)
-    finally:
-        server.shutdown()
 
 
 @main.command("sample-data")

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import signal
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry, start_http_server
+
+from pipeline import ledger
+from pipeline.errors import TaskFailed
+from pipeline.observability.metrics import PipelineMetrics
+from pipeline.observability.totals import Totals
+from pipeline.progress import LogObserver
+from pipeline.runner import Observer, run_pipeline
+from pipeline.tasks import publish
+from sre.storage import ObjectStore
+from sre.storage.manifest import read_current
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
@@ -32,3 +46,36 @@ def stop_on_signals(stop: threading.Event) -> None:
     """SIGTERM and SIGINT end the loop after the current run instead of killing it midway."""
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+
+
+def serve(
+    store: ObjectStore,
+    observers: list[Observer],
+    live: PipelineMetrics,
+    interval: float,
+    host: str,
+    port: int,
+    work_dir: Path | None,
+) -> None:
+    """Run on `interval` until SIGTERM or SIGINT, serving the live metrics on host:port."""
+    registry = CollectorRegistry()
+    registry.register(live)
+    live.update(
+        Totals.from_dict(ledger.latest_totals(store)), read_current(store, publish.SILVER_ROOT)
+    )
+    server, _thread = start_http_server(port, addr=host, registry=registry)
+    log = logging.getLogger("pipeline.schedule")
+    log.info("serving /metrics on http://%s:%d/metrics; a run every %gs", host, port, interval)
+
+    def once() -> None:
+        try:
+            run_pipeline(store, observers=[LogObserver(), *observers], work_dir=work_dir)
+        except TaskFailed as exc:
+            log.error("run failed: %s; committed silver is unchanged", exc)
+
+    stop = threading.Event()
+    stop_on_signals(stop)
+    try:
+        every(interval, once, stop)
+    finally:
+        server.shutdown()
