@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 from prometheus_api_client.exceptions import PrometheusApiClientException
@@ -24,6 +24,7 @@ from pipeline.observability import slis
 from pipeline.observability.metrics import PipelineMetrics
 from pipeline.observability.setup import instrumentation
 from pipeline.observability.totals import Totals
+from pipeline.options import EXIT_FAILED, EXIT_UNAVAILABLE, fail, json_option, lake_option
 from pipeline.progress import LogObserver, TerminalProgress
 from pipeline.runner import Observer, run_pipeline
 from pipeline.sample import SampleSpec, write_sample
@@ -36,20 +37,6 @@ from sre.storage import ObjectStore, open_store
 from sre.storage.manifest import read_current
 
 DEFAULTS = SampleSpec()
-EXIT_FAILED = 1  # the run or the check failed; committed silver is unchanged
-EXIT_UNAVAILABLE = 3  # the lake cannot be used (missing path or bucket, credentials, endpoint)
-
-lake_option = click.option(
-    "--lake",
-    metavar="PATH|s3://BUCKET/PREFIX",
-    help="The lake. Default: $POTATO_LAKE, else ./lake.",
-)
-json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-
-
-def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
 
 
 @contextmanager
@@ -62,13 +49,13 @@ def _lake(
             settings.lake, env=settings.aws_env, create=create and settings.is_default_lake
         )
     except StorageError as exc:
-        _fail(f"{exc} (set --lake or POTATO_LAKE)", EXIT_UNAVAILABLE)
+        fail(f"{exc} (set --lake or POTATO_LAKE)", EXIT_UNAVAILABLE)
     try:
         yield settings, store
     except StorageError as exc:
-        _fail(f"lake {store.url}: {exc}", EXIT_UNAVAILABLE)
+        fail(f"lake {store.url}: {exc}", EXIT_UNAVAILABLE)
     except SreError as exc:
-        _fail(str(exc), EXIT_FAILED)
+        fail(str(exc), EXIT_FAILED)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -149,7 +136,7 @@ def run(
             if as_json:
                 doc = {"status": "failure", "task": exc.task, "error": str(exc.__cause__)}
                 click.echo(json.dumps(doc))
-            _fail(f"{exc}; committed silver is unchanged", EXIT_FAILED)
+            fail(f"{exc}; committed silver is unchanged", EXIT_FAILED)
         if as_json:
             click.echo(json.dumps({**record.to_dict(), "lake": store.url}, indent=2))
         else:
@@ -238,7 +225,7 @@ def validate_cmd(lake: str | None, as_json: bool, all_partitions: bool) -> None:
                 tuple(validate.validate_file(f, Path(tmp)) for f in files)
             )
         except PipelineError as exc:
-            _fail(str(exc), EXIT_FAILED)
+            fail(str(exc), EXIT_FAILED)
         breaches = validate.limit_breaches(validated)
         doc: dict[str, Any] = {
             "files": len(validated.results),

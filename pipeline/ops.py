@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import click
 
 from pipeline import integrity
+from pipeline.options import EXIT_UNAVAILABLE, fail, json_option, lake_option
 from pipeline.settings import Settings
 from sre.errors import SreError
 from sre.remediation.actions import backup as backups
@@ -19,23 +20,14 @@ from sre.storage import open_store
 from sre.storage.manifest import read_current
 
 
-def _fail(message: str, code: int) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
-
-
 @click.command()
-@click.option(
-    "--lake",
-    metavar="PATH|s3://BUCKET/PREFIX",
-    help="The lake. Default: $POTATO_LAKE, else ./lake.",
-)
+@lake_option
 @click.option(
     "--pushgateway",
     metavar="URL",
     help="Push the integrity metrics here (default $PUSHGATEWAY_URL).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@json_option
 def verify(lake: str | None, pushgateway: str | None, as_json: bool) -> None:
     """Check every file of the committed silver snapshot against its manifest (size, sha256).
 
@@ -48,8 +40,7 @@ def verify(lake: str | None, pushgateway: str | None, as_json: bool) -> None:
         report = integrity.check(store)
         integrity.export(report, time.time(), store, settings.pushgateway)
     except SreError as exc:
-        _fail(str(exc), 3)
-        return
+        fail(str(exc), EXIT_UNAVAILABLE)
     doc = {
         "snapshot": report.snapshot,
         "files": report.files,
@@ -70,11 +61,7 @@ def verify(lake: str | None, pushgateway: str | None, as_json: bool) -> None:
 
 
 @click.command()
-@click.option(
-    "--lake",
-    metavar="PATH|s3://BUCKET/PREFIX",
-    help="The lake. Default: $POTATO_LAKE, else ./lake.",
-)
+@lake_option
 @click.option(
     "--to",
     "target",
@@ -84,7 +71,7 @@ def verify(lake: str | None, pushgateway: str | None, as_json: bool) -> None:
     help="The backup location ($SRE_BACKUP).",
 )
 @click.option("--date", "label", help="The backup's date label (default: today, UTC).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@json_option
 def backup(lake: str | None, target: str, label: str | None, as_json: bool) -> None:
     """Copy the committed silver snapshot to TARGET under silver/YYYY-MM-DD/, then validate it.
 
@@ -105,8 +92,7 @@ def backup(lake: str | None, target: str, label: str | None, as_json: bool) -> N
         )
         problems = backups.validate(backup_store, day) if outcome.ok else []
     except SreError as exc:
-        _fail(str(exc), 3)
-        return
+        fail(str(exc), EXIT_UNAVAILABLE)
     doc = {
         "label": day,
         "ok": outcome.ok and not problems,
