@@ -15,6 +15,7 @@ from pipeline import foods
 from pipeline.contracts.bronze import MACROS
 from pipeline.contracts.silver import CONTRACTS as SILVER
 from pipeline.contracts.silver import violations
+from pipeline.engine import parquet
 
 SUMS = ("calories_kcal", *MACROS, "potato_g")
 ROWS = "_rows"
@@ -41,8 +42,7 @@ def roll_up(entries: list[Path], sums: Path, checks: Path) -> None:
     frame = pl.scan_parquet(entries)
     pl.collect_all(
         [
-            # A work file read once by the merge: fast compression is enough.
-            daily_sums(frame).sink_parquet(sums, compression="lz4", lazy=True),
+            daily_sums(frame).sink_parquet(sums, **parquet.WORK, lazy=True),
             entry_checks(frame).sink_parquet(checks, lazy=True),
         ],
         engine="streaming",

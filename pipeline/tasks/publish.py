@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 import pyarrow.parquet as pq
 
+from pipeline.engine import parquet
 from pipeline.lake import reject_file, silver_file
 from pipeline.tasks.transform import Transformed
 from pipeline.tasks.validate import Validated
@@ -96,8 +97,11 @@ def run(
         for kind in ("participants", "weight_log", "nutrition"):
             sources = validated.reject_files(kind)
             if sources:
-                merged = work / "rejects" / f"{kind}.parquet"
-                pl.scan_parquet(sources).sink_parquet(merged, engine="streaming")
+                merged = sources[0] if len(sources) == 1 else work / "rejects" / f"{kind}.parquet"
+                if len(sources) > 1:
+                    pl.scan_parquet(sources).sink_parquet(
+                        merged, **parquet.PUBLISHED, engine="streaming"
+                    )
                 reject_entries.append(_upload(store, merged, reject_file(kind, snapshot), uploaded))
         written.extend(reject_entries)
         manifest = Manifest(
