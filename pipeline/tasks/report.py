@@ -80,7 +80,8 @@ def food_keywords(entries: pl.LazyFrame) -> pd.DataFrame:
     top = (
         spellings.group_by("food_category", pl.col("food_item").str.to_lowercase())
         .agg(pl.col("entries").sum(), pl.col("kcal").sum().round(1))
-        .sort("entries", descending=True)
+        # ties in count are broken by name, so the same snapshot always gives the same file
+        .sort(["entries", "food_category", "food_item"], descending=[True, False, False])
         .head(50)
         .collect(engine="streaming")
     )

@@ -20,3 +20,22 @@ def test_food_keywords_merge_spellings_that_differ_only_in_case() -> None:
         {"food_category": "potato", "food_item": "baked potato", "entries": 3, "kcal": 300.1},
         {"food_category": "rice", "food_item": "rice", "entries": 1, "kcal": 50.0},
     ]
+
+
+def test_food_keywords_with_equal_counts_always_come_in_the_same_order() -> None:
+    foods = [("bread", "toast"), ("fruit", "apple"), ("rice", "rice"), ("bread", "bagel")]
+    for rows in (foods, foods[::-1]):
+        entries = pl.LazyFrame(
+            {
+                "food_category": [category for category, _ in rows],
+                "food_item": [item for _, item in rows],
+                "calories_kcal": [1.0] * len(rows),
+            }
+        )
+        top = food_keywords(entries)
+        assert list(zip(top["food_category"], top["food_item"], strict=True)) == [
+            ("bread", "bagel"),
+            ("bread", "toast"),
+            ("fruit", "apple"),
+            ("rice", "rice"),
+        ]
