@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline import foods
+from pipeline.engine import parquet
 from pipeline.engine.rollups import SUMS, roll_up
 from pipeline.tasks.validate import Validated
 from sre.storage import ObjectStore
@@ -60,19 +61,23 @@ def previous_table(
 
 
 def nutrition_daily(new_sums: list[Path], previous: list[Path]) -> pl.LazyFrame:
-    """This run's daily totals (see `rollups.daily_sums`) merged into the previous ones."""
+    """This run's daily totals (see `rollups.daily_sums`) merged into the previous ones.
+
+    One file of totals, or the previous table alone, is already one row per participant and
+    day; only a merge needs to group again.
+    """
     flags = [f"has_{name}" for name in foods.ALL]
     additive = ["n_entries", *SUMS, "potato_kcal"]
-    parts = [pl.scan_parquet(new_sums)] if new_sums else []
-    if previous:
-        parts.insert(
-            0, pl.scan_parquet(previous).select("participant_id", "date", *additive, *flags)
+    parts = [
+        pl.scan_parquet(paths).select("participant_id", "date", *additive, *flags)
+        for paths in (previous, new_sums)
+        if paths
+    ]
+    merged = pl.concat(parts, how="vertical_relaxed")
+    if len(parts) > 1:
+        merged = merged.group_by("participant_id", "date").agg(
+            *(pl.col(c).sum() for c in additive), *(pl.col(f).any() for f in flags)
         )
-    merged = (
-        pl.concat(parts, how="vertical_relaxed")
-        .group_by("participant_id", "date")
-        .agg(*(pl.col(c).sum() for c in additive), *(pl.col(f).any() for f in flags))
-    )
     return merged.with_columns(
         # clip: summing a subset and the whole in different orders can differ in the last bit
         potato_kcal_share=pl.when(pl.col("calories_kcal") > 0)
@@ -95,12 +100,13 @@ def participants(clean: list[Path], previous: list[Path]) -> pl.LazyFrame:
         "ingest_date",
     )
     frames = [pl.scan_parquet(previous), new] if previous else [new]
-    # The newest drop's roster wins: statuses change as people finish or drop out.
+    # The newest drop's roster wins: statuses change as people finish or drop out. The sort is
+    # stable, so within one drop the file's last row of a participant wins.
+    person = pl.col("participant_id")
     return (
         pl.concat(frames, how="vertical_relaxed")
-        .sort("ingest_date")
-        .unique("participant_id", keep="last", maintain_order=True)
-        .sort("participant_id")
+        .sort("participant_id", "ingest_date", maintain_order=True)
+        .filter((person != person.shift(-1)).fill_null(True))
     )
 
 
@@ -131,20 +137,24 @@ def weight_daily(clean: list[Path], previous: list[Path], roster: pl.LazyFrame) 
         "ingest_date",
     )
     frames = [pl.scan_parquet(previous).select(base_columns), new] if previous else [new]
-    latest = (
-        pl.concat(frames, how="vertical_relaxed")
-        .sort("ingest_date")
-        .unique(["participant_id", "date"], keep="last", maintain_order=True)
-        .sort("participant_id", "date")
+    # Sorted by participant, day and drop (stable, so rows of one drop keep their file order),
+    # the row a day keeps is the last of its run, and a participant's baseline is the first.
+    ordered = pl.concat(frames, how="vertical_relaxed").sort(
+        "participant_id", "date", "ingest_date", maintain_order=True
     )
-    first = pl.col("date") == pl.col("date").min().over("participant_id")
-    return latest.join(
-        roster.select("participant_id", "trial"), on="participant_id", how="left"
-    ).with_columns(
-        is_baseline=first,
-        change_from_baseline_kg=(
-            pl.col("weight_kg") - pl.col("weight_kg").filter(first).first().over("participant_id")
-        ),
+    person, day = pl.col("participant_id"), pl.col("date")
+    latest = ordered.filter(((person != person.shift(-1)) | (day != day.shift(-1))).fill_null(True))
+    first = (person != person.shift(1)).fill_null(True)
+    baseline = pl.when(pl.col("is_baseline")).then(pl.col("weight_kg")).forward_fill()
+    return (
+        latest.join(
+            roster.select("participant_id", "trial"),
+            on="participant_id",
+            how="left",
+            maintain_order="left",
+        )
+        .with_columns(is_baseline=first)
+        .with_columns(change_from_baseline_kg=pl.col("weight_kg") - baseline)
     )
 
 
@@ -206,7 +216,7 @@ def run(
     path = {name: out / f"{name}.parquet" for name in DERIVED}
 
     roster = participants(validated.clean("participants"), prev["participants"])
-    roster.sink_parquet(path["participants"], engine="streaming")
+    roster.sink_parquet(path["participants"], **parquet.PUBLISHED, engine="streaming")
     roster = pl.scan_parquet(path["participants"])
 
     # Validation already wrote the new entries in their silver shape; they are published as is.
@@ -216,14 +226,14 @@ def run(
         sums.parent.mkdir(parents=True, exist_ok=True)
         roll_up(new_entries, sums, checks)
     nutrition_daily([sums] if new_entries else [], prev["nutrition_daily"]).sink_parquet(
-        path["nutrition_daily"], engine="streaming"
+        path["nutrition_daily"], **parquet.PUBLISHED, engine="streaming"
     )
     weight_daily(validated.clean("weight_log"), prev["weight_daily"], roster).sink_parquet(
-        path["weight_daily"], engine="streaming"
+        path["weight_daily"], **parquet.PUBLISHED, engine="streaming"
     )
     participant_week(
         pl.scan_parquet(path["weight_daily"]), pl.scan_parquet(path["nutrition_daily"]), roster
-    ).sink_parquet(path["participant_week"], engine="streaming")
+    ).sink_parquet(path["participant_week"], **parquet.PUBLISHED, engine="streaming")
     tables = {name: [p] for name, p in path.items()}
     checked = {}
     if new_entries:
