@@ -8,17 +8,17 @@ turn it off. The exporter speaks OTLP over HTTP (protobuf).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from opentelemetry import trace
-from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import Span, Status, StatusCode
 
 from pipeline.ledger import RunRecord, TaskReport
 from pipeline.runner import Observer
 from sre.storage import ObjectStore
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
 
 
 def provider_from_env(env: Mapping[str, str]) -> TracerProvider | None:
@@ -37,6 +37,12 @@ def provider_from_env(env: Mapping[str, str]) -> TracerProvider | None:
         for pair in env.get("OTEL_EXPORTER_OTLP_HEADERS", "").split(",")
         if "=" in pair
     )
+    # The SDK and exporter load only when tracing is on: most runs never export a span.
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
     resource = Resource.create({"service.name": env.get("OTEL_SERVICE_NAME", "potato-pipeline")})
     provider = TracerProvider(resource=resource)
     provider.add_span_processor(
