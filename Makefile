@@ -47,7 +47,7 @@ obs.status: setup  ## the runbook's SLIs and recent runs (PROMETHEUS_URL=... to 
 	$(BIN)/potato-pipeline status --lake $(LAKE)
 
 bench: setup  ## generate ~$(BENCH_MB) MB of bronze; time the pipeline against a DuckDB baseline
-	$(BIN)/python scripts/bench.py --size-mb $(BENCH_MB)
+	$(BIN)/python scripts/bench.py --size-mb $(BENCH_MB) --repeat 3 --overhead
 
 clean-lake:  ## delete the demo lake
 	rm -rf $(LAKE)
