@@ -1,7 +1,7 @@
 """How the pipeline writes Parquet: zstd for what it publishes, a fast codec for work files.
 
-zstd at level 1 compresses these tables within a few percent of the default level 3 at a
-fraction of its cost; writing is a large share of a run, so the level matters.
+zstd at level 1 costs less CPU than the default level 3 for files 5-7% larger (measured on the
+500 MB benchmark's nutrition_entries and nutrition_daily); writing is a large share of a run.
 """
 
 from __future__ import annotations

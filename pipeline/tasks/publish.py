@@ -97,8 +97,9 @@ def run(
         for kind in ("participants", "weight_log", "nutrition"):
             sources = validated.reject_files(kind)
             if sources:
-                merged = sources[0] if len(sources) == 1 else work / "rejects" / f"{kind}.parquet"
+                merged = sources[0]
                 if len(sources) > 1:
+                    merged = work / "rejects" / f"{kind}.parquet"
                     pl.scan_parquet(sources).sink_parquet(
                         merged, **parquet.PUBLISHED, engine="streaming"
                     )

@@ -86,6 +86,11 @@ def nutrition_daily(new_sums: list[Path], previous: list[Path]) -> pl.LazyFrame:
     ).sort("participant_id", "date")
 
 
+def last_of_each(*keys: str) -> pl.Expr:
+    """True on the last row of each run of equal `keys` in a frame sorted by them."""
+    return pl.any_horizontal(pl.col(k) != pl.col(k).shift(-1) for k in keys).fill_null(True)
+
+
 def participants(clean: list[Path], previous: list[Path]) -> pl.LazyFrame:
     new = pl.scan_parquet(clean).select(
         "participant_id",
@@ -102,11 +107,10 @@ def participants(clean: list[Path], previous: list[Path]) -> pl.LazyFrame:
     frames = [pl.scan_parquet(previous), new] if previous else [new]
     # The newest drop's roster wins: statuses change as people finish or drop out. The sort is
     # stable, so within one drop the file's last row of a participant wins.
-    person = pl.col("participant_id")
     return (
         pl.concat(frames, how="vertical_relaxed")
         .sort("participant_id", "ingest_date", maintain_order=True)
-        .filter((person != person.shift(-1)).fill_null(True))
+        .filter(last_of_each("participant_id"))
     )
 
 
@@ -142,19 +146,19 @@ def weight_daily(clean: list[Path], previous: list[Path], roster: pl.LazyFrame) 
     ordered = pl.concat(frames, how="vertical_relaxed").sort(
         "participant_id", "date", "ingest_date", maintain_order=True
     )
-    person, day = pl.col("participant_id"), pl.col("date")
-    latest = ordered.filter(((person != person.shift(-1)) | (day != day.shift(-1))).fill_null(True))
+    latest = ordered.filter(last_of_each("participant_id", "date"))
+    person = pl.col("participant_id")
     first = (person != person.shift(1)).fill_null(True)
-    baseline = pl.when(pl.col("is_baseline")).then(pl.col("weight_kg")).forward_fill()
-    return (
-        latest.join(
-            roster.select("participant_id", "trial"),
-            on="participant_id",
-            how="left",
-            maintain_order="left",
-        )
-        .with_columns(is_baseline=first)
-        .with_columns(change_from_baseline_kg=pl.col("weight_kg") - baseline)
+    return latest.join(
+        roster.select("participant_id", "trial"),
+        on="participant_id",
+        how="left",
+        maintain_order="left",
+    ).with_columns(
+        is_baseline=first,
+        change_from_baseline_kg=(
+            pl.col("weight_kg") - pl.when(first).then(pl.col("weight_kg")).forward_fill()
+        ),
     )
 
 
