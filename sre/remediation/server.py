@@ -1,8 +1,11 @@
 """`sre serve`: the Alertmanager webhook, its metrics and health, and the worker behind it.
 
-A request is answered as soon as its body is stored durably; actions run afterwards in the
-worker thread. Status codes follow what Alertmanager does with them: it retries only 5xx, so
-bad input gets a final 4xx with a one-line reason and a failed store gets a 503.
+A request is answered as soon as its body is stored durably; the worker thread decides
+afterwards and hands the runs that act to an `ActionPool`, so a two-hour command never stops
+it from draining the next delivery. Status codes follow what Alertmanager does with them: it
+retries only 5xx, so bad input gets a final 4xx with a one-line reason and a failed store gets
+a 503. An alert whose target is refused is still a 202: the refusal is an audit record, and a
+4xx would lose the rest of its group.
 """
 
 from __future__ import annotations
@@ -13,15 +16,15 @@ import json
 import logging
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import sqlalchemy as sa
 from prometheus_client import generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from sre.errors import PayloadError, SreError, StateError, UnsafeTarget
-from sre.remediation.engine import RemediationEngine
+from sre.errors import PayloadError, SreError, StateError
+from sre.remediation.engine import Job, RemediationEngine
 
 MAX_BODY = 1 << 20
 DRAIN_LIMIT = 16 << 20  # read (and drop) an oversized body up to this, so the client sees the 413
@@ -56,6 +59,19 @@ class Credentials:
         for secret in allowed:
             matched |= hmac.compare_digest(given, secret)
         return 200 if matched else 403
+
+
+class ActionPool:
+    """Threads that carry out runs (`size` at once), beside the worker that decides."""
+
+    def __init__(self, size: int) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="sre-action")
+
+    def submit(self, job: Job) -> None:
+        self._pool.submit(job)
+
+    def shutdown(self, wait: bool) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=True)
 
 
 class Worker(threading.Thread):
@@ -125,10 +141,7 @@ def make_handler(
             elif path == "/healthz":
                 self._reply(200, {"status": "ok"})
             elif path == "/readyz":
-                try:
-                    with engine.db.connect() as conn:
-                        conn.execute(sa.text("SELECT 1"))
-                except sa.exc.SQLAlchemyError:
+                if not engine.store.ping():
                     self._reply(503, {"status": "state store unavailable"})
                     return
                 self._reply(200, {"status": "ready"})
@@ -164,9 +177,6 @@ def make_handler(
             body = self.rfile.read(int(length))
             try:
                 delivery, note = engine.admit(body)
-            except UnsafeTarget as exc:
-                self._error(422, f"refused: {exc}")
-                return
             except PayloadError as exc:
                 self._error(400, str(exc))
                 return

@@ -16,43 +16,68 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sre.errors import ManifestError, ObjectNotFound, RemediationError, SreError, UnsafeTarget
-from sre.remediation.actions.base import Outcome, Plan, Step, Stores, Verification
-from sre.remediation.actions.transfer import fetched, iso, transfer
+from sre.errors import (
+    ManifestError,
+    ObjectNotFound,
+    RemediationError,
+    SpecError,
+    SreError,
+    UnsafeTarget,
+)
+from sre.remediation import targets
+from sre.remediation.action import (
+    BaseAction,
+    Deps,
+    Outcome,
+    Param,
+    Params,
+    Plan,
+    Step,
+    Stores,
+    Verification,
+)
+from sre.remediation.payload import Alert
+from sre.remediation.transfer import fetched, iso, transfer
 from sre.storage import ObjectStore
 from sre.storage.base import check_key
-from sre.storage.manifest import Manifest, Problem, from_json, manifest_key, to_json
+from sre.storage.manifest import (
+    Manifest,
+    Problem,
+    from_json,
+    manifest_key,
+    read_current,
+    to_json,
+)
 
 ACTION = "backup"
 ROOT = "silver"
 MANIFEST_NAME = "_manifest.json"
 MARKER_NAME = "_backup.json"
-LABEL = re.compile(r"\d{4}-\d{2}-\d{2}|pre-restore-[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 DATED_MARKER = re.compile(rf"{ROOT}/(\d{{4}}-\d{{2}}-\d{{2}})/{MARKER_NAME}")
 
-__all__ = ["ACTION", "apply", "latest", "plan", "read_backup", "undo", "validate", "verify"]
+__all__ = [
+    "ACTION",
+    "Backup",
+    "apply",
+    "latest",
+    "plan",
+    "read_backup",
+    "undo",
+    "validate",
+    "verify",
+]
 
 
 def check_label(label: str) -> str:
     """A backup label: a real calendar date YYYY-MM-DD, or pre-restore-<incident>."""
-    if LABEL.fullmatch(label):
-        if label.startswith("pre-restore-"):
-            return label
-        try:
-            date.fromisoformat(label)
-            return label
-        except ValueError:
-            pass
-    raise UnsafeTarget(
-        "a backup is named YYYY-MM-DD or pre-restore-<incident>", action=ACTION, target=label
-    )
+    return targets.backup_label(label, action=ACTION, latest=False)
 
 
 def backup_key(label: str, lake_key: str) -> str:
@@ -303,3 +328,50 @@ def _diff(found: tuple[tuple[str, str], ...], expected: tuple[tuple[str, str], .
     extra = [f"+{n}:{t}" for n, t in found if (n, t) not in expected]
     lost = [f"-{n}:{t}" for n, t in expected if (n, t) not in found]
     return " ".join(lost + extra) or "column order"
+
+
+class Backup(BaseAction):
+    """The registered action: back up committed silver under a date (`today` by default)."""
+
+    name = ACTION
+    summary = "copy the committed silver snapshot to the backup store and validate the copy"
+    undoable = True
+    idempotent = True
+    target_label = "backup"
+    params = (
+        Param("label", "str", "the alert label that names the backup date", "backup"),
+        Param("backup", "str", "YYYY-MM-DD, or today (the date the run starts)", "today"),
+    )
+
+    def check_params(self, params: Params, owner: str) -> None:
+        if params["backup"] != "today":
+            try:
+                check_label(params["backup"])
+            except UnsafeTarget as exc:
+                raise SpecError(str(exc), owner=owner, field="params.backup") from exc
+
+    def lock(self, target: str) -> str:
+        return "data:silver"
+
+    def target(self, labels: Mapping[str, str], params: Params) -> str:
+        value = labels.get(params["label"]) or params["backup"]
+        return value if value == "today" else check_label(value)
+
+    def inspect(self, target: str, params: Params, deps: Deps) -> tuple[str, Manifest | None]:
+        label = deps.now().date().isoformat() if target == "today" else target
+        return label, read_current(deps.need_stores(ACTION).lake, ROOT)
+
+    def plan(self, target: str, params: Params, facts: Any, incident: str) -> Plan:
+        label, manifest = facts
+        return plan(label, manifest)
+
+    def apply(self, plan: Plan, params: Params, deps: Deps, incident: str) -> Outcome:
+        return apply(plan, deps.need_stores(ACTION), incident=incident, now=deps.now())
+
+    def verify(
+        self, plan: Plan, outcome: Outcome, params: Params, deps: Deps, alert: Alert
+    ) -> Verification:
+        return verify(plan, deps.need_stores(ACTION))
+
+    def undo(self, record: Mapping[str, Any], deps: Deps) -> Outcome:
+        return undo(record, deps.need_stores(ACTION))

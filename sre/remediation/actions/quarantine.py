@@ -10,14 +10,25 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sre.errors import ObjectNotFound, RemediationError, SreError, UnsafeTarget
-from sre.remediation.actions.base import Outcome, Plan, Step, Stores, Verification
-from sre.remediation.actions.transfer import (
+from sre.errors import ObjectNotFound, RemediationError, SpecError, SreError, UnsafeTarget
+from sre.remediation import targets
+from sre.remediation.action import (
+    BaseAction,
+    Deps,
+    Outcome,
+    Param,
+    Params,
+    Plan,
+    Step,
+    Stores,
+    Verification,
+)
+from sre.remediation.payload import Alert
+from sre.remediation.transfer import (
     check_incident,
     fetched,
     head_or_none,
@@ -31,32 +42,27 @@ from sre.storage import ObjectInfo, ObjectStore
 ACTION = "quarantine"
 ROOT = "silver"
 UNDO_NAME = "_undo.json"
-# An allow-list, not a deny-list: no spaces, quotes, `;`, `$`, `\`, `:`, NUL or non-ASCII.
-SAFE_PREFIX = re.compile(r"[A-Za-z0-9._=/-]+")
+DATA_LOCK = "data:silver"  # quarantine, restore and backup never overlap
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ACTION", "apply", "check_prefix", "inventory", "load_undo", "plan", "undo", "verify"]
+__all__ = [
+    "ACTION",
+    "Quarantine",
+    "apply",
+    "check_prefix",
+    "inventory",
+    "load_undo",
+    "plan",
+    "undo",
+    "verify",
+]
 
 
 def check_prefix(prefix: str) -> str:
-    """Return `prefix` if it names objects of one silver table, else raise UnsafeTarget."""
-
-    def refuse(reason: str) -> UnsafeTarget:
-        return UnsafeTarget(f"refused: {reason}", action=ACTION, target=prefix)
-
-    if not prefix.startswith(f"{ROOT}/"):
-        raise refuse("the prefix must start with silver/ (keys in the lake, no URL, no bucket)")
-    if not SAFE_PREFIX.fullmatch(prefix):
-        raise refuse("only letters, digits and . _ = / - may appear in a prefix")
-    parts = prefix.removesuffix("/").split("/")
-    if any(part in ("", ".", "..") for part in parts):
-        raise refuse("empty, '.' and '..' path segments are not allowed")
-    if len(parts) < 2:
-        raise refuse("name at least one table: silver/<table>/...")
-    if parts[1].startswith("_"):
-        raise refuse("the pointer and the manifests (silver/_*) are never quarantined")
-    return prefix
+    """Return `prefix` if it names objects of one silver table, else raise UnsafeTarget (the
+    one validator of quarantine targets, `targets.silver_prefix`)."""
+    return targets.silver_prefix(prefix, action=ACTION)
 
 
 def matches(prefix: str, key: str) -> bool:
@@ -144,8 +150,13 @@ def apply(plan: Plan, stores: Stores, *, incident: str, now: datetime) -> Outcom
         if earlier is not None and earlier.get("state") != "undone":
             items = {item["src"]: item for item in earlier.get("items", [])}
         for step in copies:
-            items[step.src] = {"src": step.src, "dst": step.dst, "size": step.size,
-                               "sha256": step.sha256, "state": "pending"}  # fmt: skip
+            items[step.src] = {
+                "src": step.src,
+                "dst": step.dst,
+                "size": step.size,
+                "sha256": step.sha256,
+                "state": "pending",
+            }
         record["items"] = list(items.values())
         _save(stores.quarantine, record)
         for step in copies:
@@ -282,3 +293,54 @@ def _save_quietly(store: ObjectStore, record: Mapping[str, Any]) -> None:
         _save(store, record)
     except SreError as exc:
         log.warning("could not save the undo record in %s: %s", store.url, exc)
+
+
+class Quarantine(BaseAction):
+    """The registered action: the target is the alert's `prefix` label (or the policy's)."""
+
+    name = ACTION
+    summary = "move every object under a silver prefix to quarantine, verified, with undo"
+    destructive = True
+    undoable = True
+    target_label = "prefix"
+    params = (
+        Param("label", "str", "the alert label that names the prefix", "prefix"),
+        Param("prefix", "str", "the prefix when the alert has no such label", ""),
+    )
+
+    def check_params(self, params: Params, owner: str) -> None:
+        if params["prefix"]:
+            try:
+                check_prefix(params["prefix"])
+            except UnsafeTarget as exc:
+                raise SpecError(str(exc), owner=owner, field="params.prefix") from exc
+
+    def lock(self, target: str) -> str:
+        return DATA_LOCK
+
+    def target(self, labels: Mapping[str, str], params: Params) -> str:
+        value = labels.get(params["label"]) or params["prefix"]
+        if not value:
+            raise UnsafeTarget(
+                f"the alert has no {params['label']!r} label and the policy names no prefix",
+                action=ACTION,
+                target="-",
+            )
+        return check_prefix(value)
+
+    def inspect(self, target: str, params: Params, deps: Deps) -> list[ObjectInfo]:
+        return inventory(deps.need_stores(ACTION), target)
+
+    def plan(self, target: str, params: Params, facts: Any, incident: str) -> Plan:
+        return plan(target, facts, incident=incident)
+
+    def apply(self, plan: Plan, params: Params, deps: Deps, incident: str) -> Outcome:
+        return apply(plan, deps.need_stores(ACTION), incident=incident, now=deps.now())
+
+    def verify(
+        self, plan: Plan, outcome: Outcome, params: Params, deps: Deps, alert: Alert
+    ) -> Verification:
+        return verify(plan, deps.need_stores(ACTION))
+
+    def undo(self, record: Mapping[str, Any], deps: Deps) -> Outcome:
+        return undo(record, deps.need_stores(ACTION))

@@ -15,10 +15,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sre.errors import ManifestError, RemediationError, SreError, UnsafeTarget
+from sre.errors import ManifestError, RemediationError, SpecError, SreError, UnsafeTarget
+from sre.remediation import targets
+from sre.remediation.action import (
+    BaseAction,
+    Deps,
+    Outcome,
+    Param,
+    Params,
+    Plan,
+    Step,
+    Stores,
+    Verification,
+)
 from sre.remediation.actions import backup
-from sre.remediation.actions.base import Outcome, Plan, Step, Stores, Verification
-from sre.remediation.actions.transfer import check_incident, iso, transfer
+from sre.remediation.actions.quarantine import DATA_LOCK
+from sre.remediation.payload import Alert
+from sre.remediation.transfer import check_incident, iso, transfer
 from sre.storage.manifest import (
     FileEntry,
     Manifest,
@@ -41,6 +54,7 @@ ROOT = "silver"
 __all__ = [
     "ACTION",
     "Inventory",
+    "Restore",
     "apply",
     "inventory",
     "plan",
@@ -301,3 +315,46 @@ def _facts(plan: Plan, incident: str) -> tuple[str, str, str | None]:
             "plan was made for another incident", action=ACTION, target=plan.target
         )
     return backup.check_label(plan.target), step.dst, step.detail.get("from") or None
+
+
+class Restore(BaseAction):
+    """The registered action: the target is the alert's `backup` label, else the policy's."""
+
+    name = ACTION
+    summary = "restore silver from a validated backup under a new snapshot; undo moves it back"
+    destructive = True
+    undoable = True
+    target_label = "backup"
+    params = (
+        Param("label", "str", "the alert label that names the backup", "backup"),
+        Param("backup", "str", "YYYY-MM-DD or latest, when the alert names none", "latest"),
+    )
+
+    def check_params(self, params: Params, owner: str) -> None:
+        try:
+            targets.backup_label(params["backup"], action=ACTION)
+        except UnsafeTarget as exc:
+            raise SpecError(str(exc), owner=owner, field="params.backup") from exc
+
+    def lock(self, target: str) -> str:
+        return DATA_LOCK
+
+    def target(self, labels: Mapping[str, str], params: Params) -> str:
+        return targets.backup_label(labels.get(params["label"]) or params["backup"], action=ACTION)
+
+    def inspect(self, target: str, params: Params, deps: Deps) -> Inventory:
+        return inventory(deps.need_stores(ACTION), target)
+
+    def plan(self, target: str, params: Params, facts: Any, incident: str) -> Plan:
+        return plan(target, facts, incident=incident)
+
+    def apply(self, plan: Plan, params: Params, deps: Deps, incident: str) -> Outcome:
+        return apply(plan, deps.need_stores(ACTION), incident=incident, now=deps.now())
+
+    def verify(
+        self, plan: Plan, outcome: Outcome, params: Params, deps: Deps, alert: Alert
+    ) -> Verification:
+        return verify(plan, deps.need_stores(ACTION))
+
+    def undo(self, record: Mapping[str, Any], deps: Deps) -> Outcome:
+        return undo(record, deps.need_stores(ACTION))

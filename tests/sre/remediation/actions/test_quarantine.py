@@ -11,7 +11,7 @@ import pytest
 
 from sre.errors import UnsafeTarget
 from sre.remediation.actions import quarantine
-from sre.remediation.actions.base import Stores
+from sre.remediation.action import Stores
 from sre.storage import ObjectInfo
 from sre.storage.manifest import Manifest
 from tests.sre.remediation.conftest import (
