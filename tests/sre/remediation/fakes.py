@@ -124,8 +124,10 @@ def policy(
     params: Mapping[str, Any] | None = None,
     **limits: int,
 ) -> RemediationPolicy:
-    given = params if params is not None else (
-        {"argv": ["true"], "target": "pipeline"} if action == "command" else {}
+    given = (
+        params
+        if params is not None
+        else ({"argv": ["true"], "target": "pipeline"} if action == "command" else {})
     )
     return RemediationPolicy(
         alertname,
