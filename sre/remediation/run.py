@@ -72,8 +72,10 @@ class Runner:
         lock = action.lock(plan.target)
         # The lock outlives the longest the action may take, so nobody steals it mid-run.
         ttl = self.lock_wait + float(policy.params.get("timeout", 3600.0)) + 600.0
-        if not self._wait_for(lock, ttl):
-            reason = f"{lock} stayed busy for {self.lock_wait:g} s"
+        slot = self._wait_for(lock, ttl)
+        if slot is None:
+            busy = f"{lock} or all {self.max_concurrent} slots"
+            reason = f"{busy} stayed busy for {self.lock_wait:g} s"
             return self.finish(run, policy, alert, plan.target, "failed", {"reason": reason})
         silence: str | None = None
         try:
@@ -93,6 +95,7 @@ class Runner:
                 verification = Verification(False, str(exc))
         finally:
             self.store.release(lock, self.owner)
+            self.store.release(slot, self.owner)
         self.metrics.duration.labels(policy.action).observe(time.perf_counter() - started)
         result: dict[str, Any] = {
             "detail": outcome.detail,
@@ -134,14 +137,18 @@ class Runner:
         log.info("run %s %s %s: %s", run, policy.action, outcome, reason[:200])
         return outcome
 
-    def _wait_for(self, lock: str, ttl: float) -> bool:
-        """The target's lock and a free slot under `max_concurrent`, waiting up to `lock_wait`."""
+    def _wait_for(self, lock: str, ttl: float) -> str | None:
+        """A free slot of `max_concurrent` (shared by replicas) and the target's lock, waiting
+        up to `lock_wait`; returns the slot, or None."""
         deadline = time.monotonic() + self.lock_wait
         while True:
-            if self.store.running_count() <= self.max_concurrent and self.store.acquire(
-                lock, self.owner, self.clock(), ttl
-            ):
-                return True
+            for i in range(self.max_concurrent):
+                slot = f"slot:{i}"
+                if self.store.acquire(slot, self.owner, self.clock(), ttl):
+                    if self.store.acquire(lock, self.owner, self.clock(), ttl):
+                        return slot
+                    self.store.release(slot, self.owner)
+                    break  # the target is busy: another slot would not help
             if time.monotonic() >= deadline:
-                return False
+                return None
             time.sleep(0.2)

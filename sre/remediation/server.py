@@ -14,9 +14,9 @@ import base64
 import hmac
 import json
 import logging
+import queue
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -62,16 +62,35 @@ class Credentials:
 
 
 class ActionPool:
-    """Threads that carry out runs (`size` at once), beside the worker that decides."""
+    """`size` daemon threads that carry out runs, beside the worker that decides. Daemons: a
+    stopping `sre serve` does not wait for a two-hour run; the run is found `running` on the
+    next start and restarted (idempotent actions) or recorded failed."""
 
     def __init__(self, size: int) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="sre-action")
+        self._jobs: queue.Queue[Job | None] = queue.Queue()
+        self._threads = [
+            threading.Thread(target=self._work, name=f"sre-action-{i}", daemon=True)
+            for i in range(size)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            try:
+                job()
+            except Exception:  # jobs record their own failures; the thread must live on
+                log.exception("an action job crashed")
 
     def submit(self, job: Job) -> None:
-        self._pool.submit(job)
+        self._jobs.put(job)
 
     def shutdown(self, wait: bool) -> None:
-        self._pool.shutdown(wait=wait, cancel_futures=True)
+        for _ in self._threads:
+            self._jobs.put(None)
+        if wait:
+            for thread in self._threads:
+                thread.join()
 
 
 class Worker(threading.Thread):

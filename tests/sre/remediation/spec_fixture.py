@@ -20,7 +20,12 @@ SERVICE = dataclasses.replace(
         dataclasses.replace(
             policy,
             mode="auto",
-            params={**policy.params, "argv": [sys.executable, "-c", COUNT_RUN]},
+            # One target per `pipeline` label, so tests can send several episodes at once.
+            params={
+                **policy.params,
+                "argv": [sys.executable, "-c", COUNT_RUN, "{pipeline}"],
+                "labels": ["pipeline"],
+            },
             limits=Limits(cooldown=1, max_attempts_per_day=1000),
         )
         if policy.action == "command"

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from sre.remediation.engine import RemediationEngine
 from sre.remediation.server import Credentials, serve
 from sre.remediation.state.schema import transaction

@@ -53,7 +53,8 @@ def test_a_plain_prefix_of_one_table_is_accepted_as_is(prefix: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "label", ["2026-11-26\n", "2026-13-45", "2026-02-30", "26-11-2026", "latest\n", "２０２６-11-26"]
+    "label",
+    ["2026-11-26\n", "2026-13-45", "2026-02-30", "26-11-2026", "latest\n", "２０２６-11-26"],
 )
 def test_a_backup_that_is_not_a_real_date_is_refused(label: str) -> None:
     with pytest.raises(UnsafeTarget):
@@ -79,7 +80,7 @@ def test_a_pipeline_label_with_a_newline_is_not_a_target_of_its_own(tmp_path: Pa
     deliver(engine, payload(alert("f1", pipeline="potato")))
     deliver(engine, payload(alert("f2", pipeline="potato\n")))
     assert [r["target"] for r in engine.store.runs()] == ["pipeline=potato"]
-    assert [a["outcome"] for a in engine.store.audit()][0] == "refused_target"
+    assert "refused_target" in [a["outcome"] for a in engine.store.audit()]
 
 
 @pytest.mark.parametrize("fingerprint", ["１２３", "ab\n", "a" * 65, "", "ab-cd"])
@@ -91,7 +92,7 @@ def test_a_fingerprint_is_ascii_letters_and_digits(fingerprint: str) -> None:
 def test_a_policy_whose_default_prefix_would_be_refused_is_a_spec_error() -> None:
     from sre.errors import SpecError
 
-    with pytest.raises(SpecError, match="params.prefix"):
+    with pytest.raises(SpecError, match=r"params\.prefix"):
         policy("PipelineDataCorrupted", "quarantine", params={"prefix": "silver/"})
 
 
