@@ -33,7 +33,6 @@ def restart_patch(now: datetime) -> dict[str, Any]:
 class KubernetesRolloutRestart(BaseAction):
     name = ACTION
     summary = "restart a Deployment's pods as kubectl rollout restart does"
-    target_label = "deployment"
     params = (
         Param("deployment", "str", "the Deployment, when no label names it", ""),
         Param("label", "str", "an alert label naming the Deployment (validated)", ""),
