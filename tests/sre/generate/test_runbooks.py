@@ -41,7 +41,8 @@ def test_an_alert_page_has_every_section_the_exact_query_and_the_cli() -> None:
     alert = resolved.alerts[0]
     assert expression(alert, resolved) in page
     assert (
-        remediation_command(alert, resolved) == "sre remediate retrigger --pipeline potato-pipeline"
+        remediation_command(alert, resolved)
+        == "sre remediate command --alert PipelineDataStale --service-name potato-pipeline"
     )
     assert remediation_command(alert, resolved) in page
     assert "L4" not in page  # P1: no director

@@ -60,7 +60,7 @@ def test_a_policy_for_an_unknown_alert_is_refused() -> None:
 
 
 def test_a_quarantine_prefix_must_stay_under_silver() -> None:
-    with pytest.raises(SpecError, match="under silver/"):
+    with pytest.raises(SpecError, match=r"params\.prefix: .*'\.\.' part"):
         RemediationPolicy("JobBroken", "quarantine", params={"prefix": "silver/../bronze/"})
     with pytest.raises(SpecError):
         Limits(cooldown=0)
