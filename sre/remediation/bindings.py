@@ -1,5 +1,6 @@
-"""Placeholders in an action's spec (`{pipeline}` in an argv, a URL or a body), filled only
-from alert labels that passed the `name` validator.
+"""Placeholders in an action's spec (`${pipeline}` in an argv, a URL or a body), filled only
+from alert labels that passed the `name` validator. `${...}` rather than `{...}`, so a JSON body
+needs no escaping; `$$` is a literal `$`.
 
 A policy lists the labels it may use (`labels: [connector]`). At admission the values are
 validated and encoded into the run's target (`connector=orders-sink`, or the policy's static
@@ -10,7 +11,7 @@ so it cannot open a shell, a URL component or a JSON string even where one is us
 
 from __future__ import annotations
 
-import string
+import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from sre.errors import SpecError, UnsafeTarget
@@ -18,18 +19,19 @@ from sre.remediation import targets
 
 __all__ = ["bind", "check_templates", "decode", "encode", "fields", "render"]
 
-_FORMATTER = string.Formatter()
+_TOKEN = re.compile(r"\$(?:\$|\{([A-Za-z_][A-Za-z0-9_]*)\}|(.?))", re.ASCII)
 
 
 def fields(template: str) -> tuple[str, ...]:
-    """The placeholder names in `template`; ValueError for `{x.y}`, `{x[0]}`, `{x!r}`, `{x:>9}`."""
+    """The placeholder names in `template`; ValueError for a `$` that is neither `$$` nor
+    `${label}` (`${x.y}`, `$x`, `${}`)."""
     found: list[str] = []
-    for _literal, field, spec, conversion in _FORMATTER.parse(template):
-        if field is None:
-            continue
-        if not field.isidentifier() or spec or conversion:
-            raise ValueError(f"placeholder {{{field}}} must be a plain label name")
-        found.append(field)
+    for match in _TOKEN.finditer(template):
+        name, stray = match.group(1), match.group(2)
+        if name:
+            found.append(name)
+        elif stray is not None and match.group(0) != "$$":
+            raise ValueError("a $ must be $$ or ${label} (a plain label name)")
     return tuple(found)
 
 
@@ -95,10 +97,6 @@ def decode(target: str, names: Sequence[str], *, action: str) -> dict[str, str]:
 
 
 def render(template: str, bound: Mapping[str, str]) -> str:
-    """`template` with each placeholder replaced by its validated value."""
-    out: list[str] = []
-    for literal, field, _spec, _conversion in _FORMATTER.parse(template):
-        out.append(literal)
-        if field is not None:
-            out.append(bound[field])
-    return "".join(out)
+    """`template` with each placeholder replaced by its validated value (`$$` by `$`)."""
+    fields(template)
+    return _TOKEN.sub(lambda m: bound[m.group(1)] if m.group(1) else "$", template)

@@ -104,7 +104,7 @@ class Command(BaseAction):
     name = ACTION
     summary = "run an argument list (no shell) as a supervised child with its own timeout"
     params = (
-        Param("argv", "list", "the program and its arguments; {label} placeholders allowed"),
+        Param("argv", "list", "the program and its arguments; ${label} placeholders allowed"),
         Param("labels", "list", "alert labels the placeholders may use (validated names)", ()),
         Param("target", "str", "the target's name when no label is used (cooldown key)", ""),
         Param(

@@ -39,10 +39,10 @@ class Http(BaseAction):
     name = ACTION
     summary = "send one HTTP request from the spec; success by status code"
     params = (
-        Param("url", "str", "http(s) URL; {label} placeholders are URL-quoted"),
+        Param("url", "str", "http(s) URL; ${label} placeholders are URL-quoted"),
         Param("method", "str", "GET, POST, PUT, PATCH or DELETE", "POST"),
         Param("headers", "map", "request headers", {}),
-        Param("body", "str", "request body; {label} placeholders allowed", ""),
+        Param("body", "str", "request body; ${label} placeholders allowed", ""),
         Param("labels", "list", "alert labels the placeholders may use (validated names)", ()),
         Param("target", "str", "the target's name when no label is used (cooldown key)", ""),
         Param("token_file", "str", "a file holding a bearer token, read at each request", ""),

@@ -77,7 +77,7 @@ class KubernetesRolloutRestart(BaseAction):
         namespace, now = params["namespace"], deps.now()
         try:
             client.AppsV1Api(api).patch_namespaced_deployment(
-                plan.target, namespace, restart_patch(now)
+                plan.target, namespace, restart_patch(now), _preload_content=False
             )
         except ApiException as exc:
             raise api_error(exc, action=ACTION, target=f"deployment/{plan.target}") from exc

@@ -23,7 +23,7 @@ SERVICE = dataclasses.replace(
             # One target per `pipeline` label, so tests can send several episodes at once.
             params={
                 **policy.params,
-                "argv": [sys.executable, "-c", COUNT_RUN, "{pipeline}"],
+                "argv": [sys.executable, "-c", COUNT_RUN, "${pipeline}"],
                 "labels": ["pipeline"],
             },
             limits=Limits(cooldown=1, max_attempts_per_day=1000),

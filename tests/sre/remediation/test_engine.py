@@ -226,7 +226,7 @@ def test_any_interleaving_of_duplicates_yields_exactly_one_run_per_alert(
 
 def test_a_global_rate_limit_stops_a_storm_of_alerts(tmp_path: Path) -> None:
     recorder = Recorder()
-    per_pipeline = policy(params={"argv": ["true", "{pipeline}"], "labels": ["pipeline"]})
+    per_pipeline = policy(params={"argv": ["true", "${pipeline}"], "labels": ["pipeline"]})
     engine = make_engine(tmp_path, per_pipeline, recorder=recorder)
     engine.max_runs_per_minute = 3
     for i in range(5):

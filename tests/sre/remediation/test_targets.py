@@ -75,7 +75,7 @@ def test_a_name_with_anything_but_a_z_0_9_dash_underscore_is_refused(value: str)
 
 
 def test_a_pipeline_label_with_a_newline_is_not_a_target_of_its_own(tmp_path: Path) -> None:
-    per_pipeline = policy(params={"argv": ["true", "{pipeline}"], "labels": ["pipeline"]})
+    per_pipeline = policy(params={"argv": ["true", "${pipeline}"], "labels": ["pipeline"]})
     engine = make_engine(tmp_path, per_pipeline)
     deliver(engine, payload(alert("f1", pipeline="potato")))
     deliver(engine, payload(alert("f2", pipeline="potato\n")))

@@ -111,7 +111,7 @@ def test_exit_status_and_output_tails_are_the_outcome(tmp_path: Path) -> None:
 def test_placeholders_come_only_from_validated_labels() -> None:
     action = Command()
     params = policy(
-        params={"argv": ["restart", "--pipeline={pipeline}"], "labels": ["pipeline"]}
+        params={"argv": ["restart", "--pipeline=${pipeline}"], "labels": ["pipeline"]}
     ).params
     target = action.target({"pipeline": "orders-etl"}, params)
     assert target == "pipeline=orders-etl"
@@ -127,8 +127,8 @@ def test_placeholders_come_only_from_validated_labels() -> None:
     ("params", "match"),
     [
         ({"argv": [], "target": "t"}, "needs a program"),
-        ({"argv": ["x", "{nope}"], "target": "t"}, "not in params.labels"),
-        ({"argv": ["x", "{p.__class__}"], "labels": ["p"]}, "plain label name"),
+        ({"argv": ["x", "${nope}"], "target": "t"}, "not in params.labels"),
+        ({"argv": ["x", "${p.__class__}"], "labels": ["p"]}, "plain label name"),
         ({"argv": ["x"]}, "give a target"),
         ({"argv": ["x"], "target": "t", "timeout": 0}, "positive"),
         ({"argv": "x y", "target": "t"}, "must be list"),
