@@ -246,3 +246,20 @@ def test_quarantine_and_restore_never_overlap_on_silver(tmp_path: Path) -> None:
     assert run["outcome"] == "failed"
     assert "data:silver or all 2 slots stayed busy" in run["result"]["reason"]
     engine.store.release("data:silver", "a-restore-elsewhere")
+
+
+def test_two_services_on_one_state_database_never_share_a_circuit(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'shared.db'}"
+    budget = policy(max_attempts_per_day=1, cooldown=1)
+    clock = [1_800_000_000.0]
+    orders = make_engine(tmp_path, budget, db=db, service="orders-etl", clock=clock)
+    potato = make_engine(tmp_path, budget, db=db, service="potato-pipeline", clock=clock)
+    deliver(orders, payload(alert("o1", starts=later(0))))
+    clock[0] += 10
+    deliver(orders, payload(alert("o2", starts=later(10))))  # budget spent: circuit opens
+    deliver(potato, payload(alert("p1", starts=later(10))))  # the same action and target
+    assert [c["service"] for c in orders.store.circuits()] == ["orders-etl"]
+    assert potato.store.circuits() == []
+    assert [r["outcome"] for r in potato.store.runs()] == ["success"]
+    # Each worker takes only its own service's deliveries.
+    assert orders.store.backlog() == potato.store.backlog() == 0
