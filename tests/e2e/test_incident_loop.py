@@ -88,9 +88,9 @@ def test_corrupted_silver_is_quarantined_restored_and_rerun_once(
         r for r in obs.runs(incident.marks["origin"]) if r["fingerprint"] == incident.fingerprint
     ]
     assert sorted((r["action"], r["outcome"]) for r in runs) == [
+        ("command", "success"),
         ("quarantine", "success"),
         ("restore", "success"),
-        ("command", "success"),
     ]
     assert evidence["quarantine_target"] == damaged_prefix(evidence["victim"])
     assert evidence["victim_quarantined"] and evidence["provenance"]

@@ -88,9 +88,7 @@ def test_every_printed_command_parses_with_the_real_cli(page: str, command: str)
 
 # The pages of this service's alerts (and the single-file runbook) print its remediations; the
 # action pages also show the general form, with placeholders.
-POTATO = sorted(
-    {c for p, c in COMMANDS if c.startswith("sre remediate ") and "/actions/" not in p}
-)
+POTATO = sorted({c for p, c in COMMANDS if c.startswith("sre remediate ") and "/actions/" not in p})
 
 
 def test_every_alert_with_a_policy_prints_its_by_hand_remediation() -> None:
@@ -110,8 +108,16 @@ def places(tmp_path: Path) -> list[str]:
     write_silver(lake, "s1", {"weight_daily": [5, 5], "nutrition_daily": [4]})
     made = backup.plan("2026-11-25", read_current(lake, "silver"))
     assert isinstance(made, Plan) and backup.apply(made, stores, incident="i", now=_now()).ok
-    return ["--lake", str(tmp_path / "lake"), "--quarantine", str(tmp_path / "q"),
-            "--backup", str(tmp_path / "b"), "--state", f"sqlite:///{tmp_path / 'state.db'}"]  # fmt: skip
+    return [
+        "--lake",
+        str(tmp_path / "lake"),
+        "--quarantine",
+        str(tmp_path / "q"),
+        "--backup",
+        str(tmp_path / "b"),
+        "--state",
+        f"sqlite:///{tmp_path / 'state.db'}",
+    ]
 
 
 def _now():  # type: ignore[no-untyped-def]

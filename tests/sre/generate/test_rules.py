@@ -28,7 +28,7 @@ RUNBOOK_ALERTS = {
         "histogram_quantile(0.95, rate(potato_pipeline_task_duration_seconds_bucket[5m])) > 600",
         "15m", "warning", "Pipeline task p95 latency > 10 minutes", "performance-issues",
     ),
-}  # fmt: skip
+}
 
 
 def _rules(env: str = "prod") -> dict[str, dict[str, object]]:

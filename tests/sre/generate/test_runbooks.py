@@ -72,7 +72,7 @@ def test_a_hand_written_page_without_mitigation_is_refused() -> None:
 def test_sections_split_on_second_level_headings() -> None:
     assert parse_sections("intro\n## A\n\none\n### sub\n## B\ntwo\n", "x") == {
         "": "intro", "A": "one\n### sub", "B": "two",
-    }  # fmt: skip
+    }
 
 
 def test_action_pages_written_by_people_join_the_site_and_its_nav() -> None:

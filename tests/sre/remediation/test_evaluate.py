@@ -23,35 +23,82 @@ def facts(**given: object) -> Facts:
 
 CASES = [
     ("a firing alert with an auto policy acts", policy(), facts(), "act"),
-    ("a dry_run policy records a run and acts on nothing", policy(mode="dry_run"), facts(),
-     "dry_run"),
+    (
+        "a dry_run policy records a run and acts on nothing",
+        policy(mode="dry_run"),
+        facts(),
+        "dry_run",
+    ),
     ("an approve policy waits for a human", policy(mode="approve"), facts(), "awaiting_approval"),
     ("an off policy does nothing", policy(mode="off"), facts(), "off"),
-    ("the global kill switch pauses every action", policy(), facts(paused=frozenset("*")),
-     "paused"),
-    ("the kill switch of the action pauses it", policy(), facts(paused=frozenset({"command"})),
-     "paused"),
-    ("another action's kill switch does not", policy(), facts(paused=frozenset({"restore"})),
-     "act"),
-    ("a stale copy of a resolved episode is a duplicate", policy(), facts(stale=True),
-     "skipped_duplicate"),
-    ("an episode that already has a run is a duplicate", policy(),
-     facts(key=KeyFacts(episode_has_run=True)), "skipped_duplicate"),
-    ("a duplicate is a duplicate even in dry_run mode", policy(mode="dry_run"),
-     facts(key=KeyFacts(episode_has_run=True)), "skipped_duplicate"),
-    ("an open circuit blocks", policy(), facts(key=KeyFacts(circuit_open=True)),
-     "blocked_circuit"),
-    ("a run within the cooldown is skipped", policy(cooldown=600),
-     facts(key=KeyFacts(last_run_at=NOW - 100)), "skipped_cooldown"),
-    ("a run after the cooldown acts", policy(cooldown=600),
-     facts(key=KeyFacts(last_run_at=NOW - 700)), "act"),
-    ("the spent daily budget blocks and opens the circuit", policy(max_attempts_per_day=2),
-     facts(key=KeyFacts(attempts_today=2)), "blocked_circuit"),
-    ("the global rate limit blocks a run that would act", policy(),
-     facts(started_last_minute=30), "blocked_rate_limit"),
-    ("the rate limit does not block a dry run", policy(mode="dry_run"),
-     facts(started_last_minute=30), "dry_run"),
-]  # fmt: skip
+    (
+        "the global kill switch pauses every action",
+        policy(),
+        facts(paused=frozenset("*")),
+        "paused",
+    ),
+    (
+        "the kill switch of the action pauses it",
+        policy(),
+        facts(paused=frozenset({"command"})),
+        "paused",
+    ),
+    (
+        "another action's kill switch does not",
+        policy(),
+        facts(paused=frozenset({"restore"})),
+        "act",
+    ),
+    (
+        "a stale copy of a resolved episode is a duplicate",
+        policy(),
+        facts(stale=True),
+        "skipped_duplicate",
+    ),
+    (
+        "an episode that already has a run is a duplicate",
+        policy(),
+        facts(key=KeyFacts(episode_has_run=True)),
+        "skipped_duplicate",
+    ),
+    (
+        "a duplicate is a duplicate even in dry_run mode",
+        policy(mode="dry_run"),
+        facts(key=KeyFacts(episode_has_run=True)),
+        "skipped_duplicate",
+    ),
+    ("an open circuit blocks", policy(), facts(key=KeyFacts(circuit_open=True)), "blocked_circuit"),
+    (
+        "a run within the cooldown is skipped",
+        policy(cooldown=600),
+        facts(key=KeyFacts(last_run_at=NOW - 100)),
+        "skipped_cooldown",
+    ),
+    (
+        "a run after the cooldown acts",
+        policy(cooldown=600),
+        facts(key=KeyFacts(last_run_at=NOW - 700)),
+        "act",
+    ),
+    (
+        "the spent daily budget blocks and opens the circuit",
+        policy(max_attempts_per_day=2),
+        facts(key=KeyFacts(attempts_today=2)),
+        "blocked_circuit",
+    ),
+    (
+        "the global rate limit blocks a run that would act",
+        policy(),
+        facts(started_last_minute=30),
+        "blocked_rate_limit",
+    ),
+    (
+        "the rate limit does not block a dry run",
+        policy(mode="dry_run"),
+        facts(started_last_minute=30),
+        "dry_run",
+    ),
+]
 
 
 @pytest.mark.parametrize(
@@ -79,17 +126,20 @@ def test_matchers_must_all_be_equal() -> None:
 def test_a_refused_target_names_what_was_refused_and_the_others_still_decide() -> None:
     quarantine = policy("PipelineDataStale", "quarantine")
     found = evaluate(
-        parse_alert(alert(prefix="silver/_CURRENT.json")), [quarantine, policy()], facts(),
+        parse_alert(alert(prefix="silver/_CURRENT.json")),
+        [quarantine, policy()],
+        facts(),
         default_registry(),
-    )  # fmt: skip
+    )
     assert [v.outcome for v in found] == ["refused_target", "act"]
     assert found[0].target == "silver/_CURRENT.json" and "pointer" in found[0].reason
 
 
 def test_two_acting_policies_count_against_the_rate_limit_together() -> None:
     other = policy(params={"argv": ["true"], "target": "other"})
-    found = evaluate(parse_alert(alert()), [policy(), other], facts(started_last_minute=29),
-                     default_registry())  # fmt: skip
+    found = evaluate(
+        parse_alert(alert()), [policy(), other], facts(started_last_minute=29), default_registry()
+    )
     assert [v.outcome for v in found] == ["act", "blocked_rate_limit"]
 
 

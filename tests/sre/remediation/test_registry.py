@@ -17,9 +17,14 @@ from .plugins.install import install
 
 def test_the_built_ins_are_the_generic_and_the_data_actions() -> None:
     assert {a.name for a in discover(plugins=False)} == {
-        "command", "http", "kubernetes-job", "kubernetes-rollout-restart",
-        "quarantine", "restore", "backup",
-    }  # fmt: skip
+        "command",
+        "http",
+        "kubernetes-job",
+        "kubernetes-rollout-restart",
+        "quarantine",
+        "restore",
+        "backup",
+    }
     assert len(BUILTINS) == 7
 
 

@@ -100,8 +100,12 @@ def test_a_timed_out_child_and_its_own_children_are_killed(tmp_path: Path) -> No
 
 
 def test_exit_status_and_output_tails_are_the_outcome(tmp_path: Path) -> None:
-    fails = run_supervised([PY, "-c", "import sys; print('x' * 5000); sys.exit('bad input')"],
-                           timeout=10, env=dict(os.environ), deps=Deps())  # fmt: skip
+    fails = run_supervised(
+        [PY, "-c", "import sys; print('x' * 5000); sys.exit('bad input')"],
+        timeout=10,
+        env=dict(os.environ),
+        deps=Deps(),
+    )
     assert not fails.ok and fails.status == "" and "exit 1: bad input" in fails.detail
     assert len(fails.evidence["stdout"]) == 2000  # a tail, not the whole output
     missing = run_supervised(["/nonexistent/prog"], timeout=1, env={}, deps=Deps())

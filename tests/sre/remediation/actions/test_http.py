@@ -25,8 +25,13 @@ def endpoint() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            seen.append({"path": self.path, "body": body.decode(),
-                         "auth": self.headers.get("Authorization")})  # fmt: skip
+            seen.append(
+                {
+                    "path": self.path,
+                    "body": body.decode(),
+                    "auth": self.headers.get("Authorization"),
+                }
+            )
             if self.path.startswith("/moved"):
                 self.send_response(302)
                 self.send_header("Location", "/elsewhere")
@@ -51,8 +56,12 @@ def endpoint() -> Iterator[tuple[str, list[dict[str, Any]]]]:
 
 
 def params(url: str, **extra: Any) -> Any:
-    given = {"url": url + "/connectors/${connector}/restart", "labels": ["connector"],
-             "body": '{"connector": "${connector}"}', **extra}  # fmt: skip
+    given = {
+        "url": url + "/connectors/${connector}/restart",
+        "labels": ["connector"],
+        "body": '{"connector": "${connector}"}',
+        **extra,
+    }
     return policy("ConnectorDown", "http", params=given).params
 
 
@@ -72,8 +81,13 @@ def test_the_request_is_sent_once_and_its_status_and_body_are_kept(
     outcome = run(url, {"connector": "orders-sink"}, token_file=str(token))
     assert outcome.ok and outcome.evidence["status"] == "202"
     assert len(outcome.evidence["body"]) == 500 and '"restarted": true' in outcome.evidence["body"]
-    assert seen == [{"path": "/connectors/orders-sink/restart",
-                     "body": '{"connector": "orders-sink"}', "auth": "Bearer s3cret"}]  # fmt: skip
+    assert seen == [
+        {
+            "path": "/connectors/orders-sink/restart",
+            "body": '{"connector": "orders-sink"}',
+            "auth": "Bearer s3cret",
+        }
+    ]
     assert "s3cret" not in outcome.detail
 
 

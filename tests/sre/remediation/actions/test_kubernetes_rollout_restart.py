@@ -41,8 +41,15 @@ def api() -> Iterator[tuple[str, list[tuple[str, str, str, Any]]]]:
             if self.path != PATH:
                 answer, code = {"kind": "Status", "reason": "NotFound", "code": 404}, 404
             else:
-                answer, code = {"kind": "Deployment", "apiVersion": "apps/v1",
-                                "metadata": {"name": "sre-remediator"}, **body}, 200  # fmt: skip
+                answer, code = (
+                    {
+                        "kind": "Deployment",
+                        "apiVersion": "apps/v1",
+                        "metadata": {"name": "sre-remediator"},
+                        **body,
+                    },
+                    200,
+                )
             raw = json.dumps(answer).encode()
             self.send_response(code)
             self.send_header("Content-Type", "application/json")
@@ -63,13 +70,17 @@ def api() -> Iterator[tuple[str, list[tuple[str, str, str, Any]]]]:
 def deps_for(url: str) -> Deps:
     from kubernetes import client
 
-    return Deps(kubernetes=lambda: client.ApiClient(client.Configuration(host=url)),
-                now=lambda: NOW)  # fmt: skip
+    return Deps(
+        kubernetes=lambda: client.ApiClient(client.Configuration(host=url)), now=lambda: NOW
+    )
 
 
 def restart(url: str, deployment: str) -> Any:
-    given = policy("RemediatorDown", "kubernetes-rollout-restart",
-                   params={"deployment": deployment, "namespace": "potato-pipeline"}).params  # fmt: skip
+    given = policy(
+        "RemediatorDown",
+        "kubernetes-rollout-restart",
+        params={"deployment": deployment, "namespace": "potato-pipeline"},
+    ).params
     action = KubernetesRolloutRestart()
     plan = action.plan(action.target({}, given), given, None, "inc")
     return action.apply(plan, given, deps_for(url), "inc")
@@ -97,13 +108,15 @@ def test_a_missing_deployment_is_a_clear_error(
 
 def test_the_deployment_comes_from_a_validated_label_only_when_the_policy_says_so() -> None:
     action = KubernetesRolloutRestart()
-    by_label = policy("RemediatorDown", "kubernetes-rollout-restart",
-                      params={"label": "deployment"}).params  # fmt: skip
+    by_label = policy(
+        "RemediatorDown", "kubernetes-rollout-restart", params={"label": "deployment"}
+    ).params
     assert action.target({"deployment": "api"}, by_label) == "api"
     with pytest.raises(UnsafeTarget):
         action.target({"deployment": "api; kubectl delete ns prod"}, by_label)
-    fixed = policy("RemediatorDown", "kubernetes-rollout-restart",
-                   params={"deployment": "api"}).params  # fmt: skip
+    fixed = policy(
+        "RemediatorDown", "kubernetes-rollout-restart", params={"deployment": "api"}
+    ).params
     assert action.target({"deployment": "other"}, fixed) == "api"  # labels cannot redirect it
     with pytest.raises(SpecError, match="give a deployment or a label"):
         policy("RemediatorDown", "kubernetes-rollout-restart", params={})

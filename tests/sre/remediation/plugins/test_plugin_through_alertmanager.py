@@ -96,22 +96,48 @@ def stack(tmp_path: Path, connect: Connect) -> Iterator[tuple[str, dict[str, str
         "http_config": {"authorization": {"type": "Bearer", "credentials_file": str(token)}},
     }
     config = tmp_path / "alertmanager.yml"
-    config.write_text(json.dumps({
-        "route": {"receiver": "sre", "group_by": ["alertname", "connector"], "group_wait": "1s",
-                  "group_interval": "1s", "repeat_interval": "1h"},
-        "receivers": [{"name": "sre", "webhook_configs": [webhook]}],
-    }))  # fmt: skip
+    config.write_text(
+        json.dumps(
+            {
+                "route": {
+                    "receiver": "sre",
+                    "group_by": ["alertname", "connector"],
+                    "group_wait": "1s",
+                    "group_interval": "1s",
+                    "repeat_interval": "1h",
+                },
+                "receivers": [{"name": "sre", "webhook_configs": [webhook]}],
+            }
+        )
+    )
     serve = subprocess.Popen(
-        [SRE, "serve", "--port", str(sre_port), "--state", state, "--token-file", str(token),
-         "--service", SPEC],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
+        [
+            SRE,
+            "serve",
+            "--port",
+            str(sre_port),
+            "--state",
+            state,
+            "--token-file",
+            str(token),
+            "--service",
+            SPEC,
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         wait_ready(sre_port, serve)
         am_url = f"http://127.0.0.1:{am_port}"
-        argv = [binary, f"--config.file={config}", f"--storage.path={tmp_path / 'am'}",
-                f"--web.listen-address=127.0.0.1:{am_port}", "--cluster.listen-address=",
-                f"--web.external-url={am_url}"]  # fmt: skip
+        argv = [
+            binary,
+            f"--config.file={config}",
+            f"--storage.path={tmp_path / 'am'}",
+            f"--web.listen-address=127.0.0.1:{am_port}",
+            "--cluster.listen-address=",
+            f"--web.external-url={am_url}",
+        ]
         with _running(argv, f"{am_url}/-/ready", "alertmanager", tmp_path):
             yield am_url, env, state
     finally:
@@ -145,9 +171,19 @@ def test_the_plugin_runs_once_in_auto_and_waits_in_approve_until_approved(
     assert plugin["origin"] == "plugin sre-connector-restart"
 
     def add(alertname: str, connector: str) -> None:
-        subprocess.run(["amtool", f"--alertmanager.url={am_url}", "alert", "add", alertname,
-                        f"connector={connector}", "severity=critical"],
-                       check=True, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [
+                "amtool",
+                f"--alertmanager.url={am_url}",
+                "alert",
+                "add",
+                alertname,
+                f"connector={connector}",
+                "severity=critical",
+            ],
+            check=True,
+            capture_output=True,
+        )
 
     def runs() -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = sre(env, "runs", "list", "--json", "--state", state)
@@ -161,8 +197,18 @@ def test_the_plugin_runs_once_in_auto_and_waits_in_approve_until_approved(
     time.sleep(3)  # several group intervals: any duplicate delivery has arrived by now
     assert connect.restarts == ["orders-sink"]  # once in auto; approve has not acted
     [waiting] = pending
-    sre(env, "runs", "approve", str(waiting["id"]), "--by", "alice", "--state", state,
-        "--service", SPEC)  # fmt: skip
+    sre(
+        env,
+        "runs",
+        "approve",
+        str(waiting["id"]),
+        "--by",
+        "alice",
+        "--state",
+        state,
+        "--service",
+        SPEC,
+    )
     assert connect.restarts == ["orders-sink", "billing-sink"]
     listed = {(r["alertname"], r["action"], r["target"], r["outcome"]) for r in runs()}
     assert listed == {

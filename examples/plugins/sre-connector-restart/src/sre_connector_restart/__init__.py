@@ -68,25 +68,31 @@ class RestartConnector(BaseAction):
     def plan(self, target: str, params: Params, facts: Any, incident: str) -> Plan:
         targets.name(target, action=NAME, what="connector")
         url = f"{params['url'].rstrip('/')}/connectors/{target}/restart"
-        return Plan(NAME, target, (Step("request", src=f"POST {url}"),),
-                    (f"restart connector {target} and its failed tasks",))
+        return Plan(
+            NAME,
+            target,
+            (Step("request", src=f"POST {url}"),),
+            (f"restart connector {target} and its failed tasks",),
+        )
 
     def apply(self, plan: Plan, params: Params, deps: Deps, incident: str) -> Outcome:
         name = targets.name(plan.target, action=NAME, what="connector")
         url = f"{params['url'].rstrip('/')}/connectors/{name}/restart"
         try:
-            status, _ = _call(f"{url}?includeTasks=true&onlyFailed=true", "POST",
-                              params["token_file"], 10.0)
+            status, _ = _call(
+                f"{url}?includeTasks=true&onlyFailed=true", "POST", params["token_file"], 10.0
+            )
         except (urllib.error.URLError, OSError) as exc:
-            raise RemediationError(f"Connect unreachable: {exc}", action=NAME,
-                                   target=name) from exc
+            raise RemediationError(f"Connect unreachable: {exc}", action=NAME, target=name) from exc
         step = Step("request", src=f"POST {url}", detail={"status": str(status)})
         ok = status in (200, 202, 204)
-        return Outcome(ok, (step,), None, f"Connect answered {status}",
-                       evidence={"status": str(status)})
+        return Outcome(
+            ok, (step,), None, f"Connect answered {status}", evidence={"status": str(status)}
+        )
 
-    def verify(self, plan: Plan, outcome: Outcome, params: Params, deps: Deps,
-               alert: Alert) -> Verification:
+    def verify(
+        self, plan: Plan, outcome: Outcome, params: Params, deps: Deps, alert: Alert
+    ) -> Verification:
         if not outcome.ok:
             return Verification(False, outcome.detail)
         url = f"{params['url'].rstrip('/')}/connectors/{plan.target}/status"
