@@ -93,18 +93,16 @@ class RemediationEngine:
                 continue
             reason = "interrupted: the service stopped during the run; check the target"
             self.store.finish(run["id"], "failed", {"error": reason}, self.clock())
-            self.store.record(
-                self.clock(),
-                alertname=run["alertname"],
-                action=run["action"],
-                fingerprint=run["fingerprint"],
+            row = self._row(
+                alert,
+                policy,
+                "failed",
+                reason,
                 episode=run["episode"],
                 target=run["target"],
-                outcome="failed",
-                reason=reason,
-                actor=self.runner.actor,
                 run=run["id"],
             )
+            self.store.record(self.clock(), **{**row, "action": run["action"]})
             self.metrics.remediations.labels(run["action"], "failed").inc()
         return len(stuck)
 

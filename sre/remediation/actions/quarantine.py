@@ -8,13 +8,12 @@ before anything moves and after the run, so a run can be reversed from there alo
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sre.errors import ObjectNotFound, RemediationError, SpecError, SreError, UnsafeTarget
+from sre.errors import RemediationError, SpecError, SreError, UnsafeTarget
 from sre.remediation import targets
 from sre.remediation.action import (
     BaseAction,
@@ -28,6 +27,7 @@ from sre.remediation.action import (
     Verification,
 )
 from sre.remediation.payload import Alert
+from sre.remediation.quarantine_store import load_undo, save, save_quietly, undo_key
 from sre.remediation.transfer import (
     check_incident,
     fetched,
@@ -37,11 +37,10 @@ from sre.remediation.transfer import (
     place,
     transfer,
 )
-from sre.storage import ObjectInfo, ObjectStore
+from sre.storage import ObjectInfo
 
 ACTION = "quarantine"
 ROOT = "silver"
-UNDO_NAME = "_undo.json"
 DATA_LOCK = "data:silver"  # quarantine, restore and backup never overlap
 
 log = logging.getLogger(__name__)
@@ -79,10 +78,6 @@ def inventory(stores: Stores, prefix: str) -> list[ObjectInfo]:
     return [o for o in heads(stores.lake, prefix) if matches(prefix, o.key)]
 
 
-def undo_key(incident: str) -> str:
-    return f"{incident}/{UNDO_NAME}"
-
-
 def plan(prefix: str, objects: Sequence[ObjectInfo], *, incident: str) -> Plan:
     """Copy each object under `prefix` to quarantine, then delete the originals (pure)."""
     check_prefix(prefix)
@@ -111,20 +106,6 @@ def plan(prefix: str, objects: Sequence[ObjectInfo], *, incident: str) -> Plan:
     if not chosen:
         return Plan(ACTION, prefix, (), (f"nothing under {prefix}: nothing to do",))
     return Plan(ACTION, prefix, (record, *copies, *deletes), notes)
-
-
-def load_undo(store: ObjectStore, incident: str) -> dict[str, Any] | None:
-    """The undo record saved in the quarantine store for `incident`, or None."""
-    check_incident(incident, action=ACTION)
-    try:
-        record: dict[str, Any] = json.loads(store.read_bytes(undo_key(incident)))
-    except ObjectNotFound:
-        return None
-    except ValueError as exc:
-        raise RemediationError(
-            f"malformed undo record: {exc}", action=ACTION, target=incident
-        ) from exc
-    return record
 
 
 def apply(plan: Plan, stores: Stores, *, incident: str, now: datetime) -> Outcome:
@@ -158,7 +139,7 @@ def apply(plan: Plan, stores: Stores, *, incident: str, now: datetime) -> Outcom
                 "state": "pending",
             }
         record["items"] = list(items.values())
-        _save(stores.quarantine, record)
+        save(stores.quarantine, record)
         for step in copies:
             with fetched(stores.lake, step.src) as source:
                 provenance = {
@@ -172,16 +153,16 @@ def apply(plan: Plan, stores: Stores, *, incident: str, now: datetime) -> Outcom
             items[step.src].update(size=held.size, sha256=held.sha256, state="copied")
             done.append(Step("copy", step.src, step.dst, "quarantine", held.size, held.sha256))
         record["state"] = "copied"
-        _save(stores.quarantine, record)
+        save(stores.quarantine, record)
         for step in deletes:
             stores.lake.delete(step.src)
             items[step.src]["state"] = "deleted"
             done.append(step)
         record["state"] = "done"
-        _save(stores.quarantine, record)
+        save(stores.quarantine, record)
     except SreError as exc:
         record["state"] = "partial"
-        _save_quietly(stores.quarantine, record)
+        save_quietly(stores.quarantine, record)
         return Outcome(False, tuple(done), record, f"stopped after {len(done)} steps: {exc}")
     return Outcome(True, tuple(done), record, f"quarantined {len(copies)} objects")
 
@@ -232,7 +213,7 @@ def undo(record: Mapping[str, Any], stores: Stores) -> Outcome:
         partial = {**record, "state": "undo_partial", "items": items}
         return Outcome(False, tuple(done), partial, f"undo stopped after {len(done)} steps: {exc}")
     state = "undone" if not problems else "undo_incomplete"
-    _save_quietly(stores.quarantine, {**record, "state": state, "items": items})
+    save_quietly(stores.quarantine, {**record, "state": state, "items": items})
     detail = "; ".join(problems) or f"{len(items)} objects back in the lake"
     return Outcome(not problems, tuple(done), {**record, "state": state}, detail)
 
@@ -280,19 +261,6 @@ def _check(plan: Plan, incident: str) -> None:
             raise RemediationError(
                 "plan was made for another incident", action=ACTION, target=plan.target
             )
-
-
-def _save(store: ObjectStore, record: Mapping[str, Any]) -> None:
-    data = json.dumps(record, indent=2, sort_keys=True).encode()
-    store.write_bytes(undo_key(str(record["incident"])), data)
-
-
-def _save_quietly(store: ObjectStore, record: Mapping[str, Any]) -> None:
-    # The store may be the thing that failed; the Outcome still carries the record.
-    try:
-        _save(store, record)
-    except SreError as exc:
-        log.warning("could not save the undo record in %s: %s", store.url, exc)
 
 
 class Quarantine(BaseAction):
