@@ -117,18 +117,28 @@ def _freshness_cases(
     gone = 10 * interval
     late = gone + limit + wait + 2 * interval
     alive = f"0+{interval}x9 stale"
+    # `up` stands for Prometheus scraping its targets from the start; without it Prometheus
+    # could have just started, and absence proves nothing.
+    up = {_series("up", {"job": "prometheus"}): f"1x{late // interval + 2}"}
     cases += [
         Case(
             f"fires when the gauge has been absent for over {limit}s",
-            {gauge: alive},
+            {gauge: alive, **up},
             late,
             ({},),
             interval,
         ),
         Case(
             "silent while the gauge has been absent for less than the threshold",
-            {gauge: alive},
+            {gauge: alive, **up},
             gone + limit - interval,
+            (),
+            interval,
+        ),
+        Case(
+            f"silent when Prometheus started under {limit}s ago and has no gauge yet",
+            {_series("up", {"job": "prometheus"}): f"_x{limit // interval} 1x{n}"},
+            limit + 2 * interval,
             (),
             interval,
         ),

@@ -11,7 +11,8 @@ the dashboard panel and the runbook page print the very same text. Ratios and qu
 aggregate by the SLO's `group_by` labels before they divide: `rate(a) / rate(b)` matches series
 label for label, so a failure series divided by its own total reads 1 on any single failure.
 A freshness condition also fires when its gauge has been absent for longer than the threshold
-(a deleted job or a wiped Pushgateway leaves `time() - gauge` empty, which never fires).
+(a deleted job or a wiped Pushgateway leaves `time() - gauge` empty, which never fires), once
+Prometheus has been scraping for that long (`count(up offset T)`), so a restart does not page.
 """
 
 from __future__ import annotations
@@ -183,8 +184,11 @@ class SLO:
                 return f"{self.failure_ratio(window or self.window)} > {value}"
             return f"{self.query(window or None)} < {value}"
         if self.kind == "freshness":
-            absent = prom_duration(round(self.threshold(level) * self.unit))
-            return f"{self.query()} > {value} or absent_over_time({self.metric}[{absent}])"
+            # Absent for the whole threshold, and Prometheus itself was scraping something
+            # that long ago: a Prometheus that has just started knows nothing yet.
+            limit = prom_duration(round(self.threshold(level) * self.unit))
+            absent = f"absent_over_time({self.metric}[{limit}]) and on () count(up offset {limit})"
+            return f"{self.query()} > {value} or ({absent})"
         return f"{self.query()} > {value}"
 
     # --- prose --------------------------------------------------------------------------------

@@ -200,7 +200,8 @@ def test_a_deleted_freshness_gauge_fires_stale_data_after_its_threshold(
 ) -> None:
     # The pipeline succeeds every minute for an hour, then its gauge is deleted.
     alive = " ".join(str(m * MINUTE) for m in range(61))
-    series = {f'{GAUGE}{{job="{JOB}"}}': f"{alive} stale"}
+    up = " ".join(["1"] * (4 * 60))  # Prometheus scraping its targets all along
+    series = {f'{GAUGE}{{job="{JOB}"}}': f"{alive} stale", 'up{job="pushgateway"}': up}
     gone = 61 * MINUTE
     checks = [
         *_silent(["PipelineDataStale"], (gone + 2 * HOUR - MINUTE,)),

@@ -89,7 +89,8 @@ def test_a_threshold_changed_in_the_rule_file_only_is_named(tools: None, artefac
         m.startswith(
             "runbook: PipelineDataStale: expression in alerts/potato-pipeline.rules.yml "
             "`(time() - potato_pipeline_last_successful_run_timestamp) / 3600 > 3 or "
-            "absent_over_time(potato_pipeline_last_successful_run_timestamp[2h])` "
+            "(absent_over_time(potato_pipeline_last_successful_run_timestamp[2h]) and on () "
+            "count(up offset 2h))` "
             "is not the one on"
         )
         for m in messages

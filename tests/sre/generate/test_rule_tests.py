@@ -33,14 +33,15 @@ def test_every_alert_has_a_test_file_with_a_firing_and_a_silent_case() -> None:
 
 def test_freshness_cases_count_from_time_zero() -> None:
     doc = _tests()["alerts/tests/PipelineDataStale.test.yml"]
-    fires, under, pending, absent, not_yet = doc["tests"]  # type: ignore[misc]
+    fires, under, pending, absent, not_yet, restarted = doc["tests"]  # type: ignore[misc]
     # Last success at t=0; the alert holds after 2 h + for 5 m (+ two evaluations).
     assert fires["input_series"][0]["values"].startswith("0x")
     assert fires["alert_rule_test"][0]["eval_time"] == "127m"
     # Just under: 1 minute short of 2 h old at the same time; past 2 h but for less than 5 m.
     assert under["input_series"][0]["values"].startswith(f"{127 * 60 - 7200 + 60}x")
     assert pending["input_series"][0]["values"].startswith(f"{127 * 60 - 7200 - 300 + 60}x")
-    assert [t["alert_rule_test"][0]["exp_alerts"] for t in (under, pending, not_yet)] == [[]] * 3
+    silent = (under, pending, not_yet, restarted)
+    assert [t["alert_rule_test"][0]["exp_alerts"] for t in silent] == [[]] * 4
     # The gauge goes stale at 10 min; absent for 2 h + 5 m (+ two evaluations) it fires.
     assert absent["input_series"][0]["values"] == "0+60x9 stale"
     assert absent["alert_rule_test"][0]["eval_time"] == "137m"
@@ -98,7 +99,7 @@ GAUGE = "potato_pipeline_last_successful_run_timestamp"
 MUTANTS = {
     "the absent arm removed": (
         "potato-pipeline.rules.yml",
-        f" or absent_over_time({GAUGE}[2h])",
+        f" or (absent_over_time({GAUGE}[2h]) and on () count(up offset 2h))",
         "",
         "PipelineDataStale",
     ),
@@ -127,6 +128,12 @@ MUTANTS = {
         "(2.4 * 0.05)",
         "(2.47 * 0.05)",
         "PipelineErrorBudgetBurnMedium",
+    ),
+    "absence trusted on a Prometheus that has just started": (
+        "potato-pipeline.rules.yml",
+        " and on () count(up offset 2h)",
+        "",
+        "PipelineDataStale",
     ),
     "the low-traffic guard removed": (
         "potato-pipeline-slo.rules.yml",

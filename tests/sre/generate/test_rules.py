@@ -12,15 +12,22 @@ from sre.generate.rules import prometheus_rules
 SEED = "https://github.com/example/potato-weight-nutrition/blob/main/ops/runbook.md"
 GAUGE = "potato_pipeline_last_successful_run_timestamp"
 TASKS = "potato_pipeline_tasks_total"
+
+
+def absent(window: str) -> str:
+    """The freshness alerts' absent arm, once Prometheus has that much history."""
+    return f"(absent_over_time({GAUGE}[{window}]) and on () count(up offset {window}))"
+
+
 # The runbook's four alerts: its names, thresholds, `for`, severities and summaries, with the
 # expressions made correct (aggregated before dividing; an absent arm on freshness).
 RUNBOOK_ALERTS = {
     "PipelineDataStale": (
-        f"(time() - {GAUGE}) / 3600 > 2 or absent_over_time({GAUGE}[2h])", "5m", "warning",
+        f"(time() - {GAUGE}) / 3600 > 2 or {absent('2h')}", "5m", "warning",
         "Silver data is stale (> 2 hours old)", "data-freshness-issues",
     ),
     "PipelineDataCritical": (
-        f"(time() - {GAUGE}) / 3600 > 4 or absent_over_time({GAUGE}[4h])", "0m", "critical",
+        f"(time() - {GAUGE}) / 3600 > 4 or {absent('4h')}", "0m", "critical",
         "Silver data is critically stale (> 4 hours old)", "data-freshness-issues",
     ),
     "PipelineFailureRate": (
@@ -155,10 +162,10 @@ def test_corruption_is_a_p0_page_on_the_integrity_gauge() -> None:
 def test_demo_turns_hours_into_seconds() -> None:
     rules = _rules("demo")
     stale = rules["PipelineDataStale"]
-    assert stale["expr"] == f"time() - {GAUGE} > 20 or absent_over_time({GAUGE}[20s])"
+    assert stale["expr"] == f"time() - {GAUGE} > 20 or {absent('20s')}"
     assert stale["for"] == "5s"
     critical = str(rules["PipelineDataCritical"]["expr"])
-    assert critical.endswith(f"> 40 or absent_over_time({GAUGE}[40s])")
+    assert critical.endswith(f"> 40 or {absent('40s')}")
     assert rules["PipelineErrorBudgetBurnFast"]["expr"].startswith(  # type: ignore[union-attr]
         "job:potato_pipeline_tasks_failure_per_tasks:ratio_rate30s > (4.8 * 0.05)"
     )

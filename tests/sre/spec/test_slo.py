@@ -10,14 +10,16 @@ from sre.spec.units import human_duration, number, prom_duration
 def test_freshness_query_is_the_runbooks_age_in_hours() -> None:
     slo = SLO("f", "F", "freshness", "m", objective=2, critical=4, unit=3600)
     assert slo.query() == "(time() - m) / 3600"
-    assert slo.condition("critical") == "(time() - m) / 3600 > 4 or absent_over_time(m[4h])"
+    assert slo.condition("critical") == (
+        "(time() - m) / 3600 > 4 or (absent_over_time(m[4h]) and on () count(up offset 4h))"
+    )
     assert slo.describe("objective") == "2 hours"
 
 
 def test_freshness_in_seconds_drops_the_division() -> None:
     assert (
         SLO("f", "F", "freshness", "m", objective=20).condition("objective")
-        == "time() - m > 20 or absent_over_time(m[20s])"
+        == "time() - m > 20 or (absent_over_time(m[20s]) and on () count(up offset 20s))"
     )
 
 
