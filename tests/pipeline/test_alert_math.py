@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
@@ -27,6 +26,7 @@ GAUGE = "potato_pipeline_last_successful_run_timestamp"
 PAGES = ("PipelineErrorBudgetBurnFast", "PipelineErrorBudgetBurnMedium")
 TASK_ALERTS = ("PipelineFailureRate", *PAGES, "PipelineErrorBudgetBurnSlow")
 MINUTE, HOUR = 60, 3600
+BUSY = 72 / 60  # tasks a minute: six tasks a run, a run every five minutes
 
 
 def _tasks(status: str) -> str:
@@ -44,6 +44,14 @@ def _counter(per_minute: Iterable[float]) -> str:
 
 def _steady(per_minute: float, minutes: int) -> list[float]:
     return [per_minute] * minutes
+
+
+def _failing(share: float, minutes: int) -> dict[str, str]:
+    """A busy pipeline whose tasks fail at a steady `share` for `minutes`."""
+    return {
+        _tasks("success"): _counter(_steady(BUSY * (1 - share), minutes)),
+        _tasks("failure"): _counter(_steady(BUSY * share, minutes)),
+    }
 
 
 def _silent(names: Iterable[str], times: Iterable[int]) -> list[dict[str, Any]]:
@@ -113,10 +121,6 @@ def _source_rules(tmp_path: Path) -> list[Path]:
     return [path, RULES[1]]
 
 
-# 72 tasks an hour: six tasks a run, a run every five minutes.
-BUSY = 72 / 60
-
-
 def test_one_failed_task_in_a_hundred_over_two_hours_fires_nothing(
     promtool: str, tmp_path: Path
 ) -> None:
@@ -139,10 +143,7 @@ def test_six_percent_failures_for_two_hours_fire_the_failure_rate_alert(
     promtool: str, tmp_path: Path
 ) -> None:
     minutes = 2 * 60
-    series = {
-        _tasks("success"): _counter(_steady(BUSY * 0.94, minutes)),
-        _tasks("failure"): _counter(_steady(BUSY * 0.06, minutes)),
-    }
+    series = _failing(0.06, minutes)
     checks = [
         _fires("PipelineFailureRate", minutes * MINUTE, job=JOB),
         *_silent(PAGES, range(10 * MINUTE, minutes * MINUTE + 1, 10 * MINUTE)),
@@ -154,10 +155,7 @@ def test_a_steady_four_percent_failure_ratio_for_a_day_fires_nothing(
     promtool: str, tmp_path: Path
 ) -> None:
     minutes = 25 * 60
-    series = {
-        _tasks("success"): _counter(_steady(BUSY * 0.96, minutes)),
-        _tasks("failure"): _counter(_steady(BUSY * 0.04, minutes)),
-    }
+    series = _failing(0.04, minutes)
     checks = _silent(TASK_ALERTS, range(HOUR, minutes * MINUTE + 1, HOUR))
     _passes(_promtool(promtool, tmp_path, series, checks))
 
@@ -208,15 +206,3 @@ def test_a_deleted_freshness_gauge_fires_stale_data_after_its_threshold(
         _fires("PipelineDataStale", gone + 2 * HOUR + 5 * MINUTE + 2 * MINUTE),
     ]
     _passes(_promtool(promtool, tmp_path, series, checks))
-
-
-@pytest.fixture
-def promtool() -> str:
-    import shutil
-
-    from tests.support.components import require
-
-    path = shutil.which("promtool")
-    require("promtool", path is not None, "install the Debian package prometheus (make setup)")
-    assert path is not None
-    return path
