@@ -18,6 +18,7 @@ from prometheus_api_client.exceptions import PrometheusApiClientException
 from rich.console import Console
 
 from pipeline import ledger, logs, render
+from pipeline.context import Bookkeeping
 from pipeline.errors import PipelineError, TaskFailed
 from pipeline.ledger import RunRecord
 from pipeline.observability import slis
@@ -216,11 +217,9 @@ def validate_cmd(lake: str | None, as_json: bool, all_partitions: bool) -> None:
         tempfile.TemporaryDirectory(prefix="potato-validate-") as tmp,
     ):
         manifest = read_current(store, publish.SILVER_ROOT)
-        processed = (
-            [] if all_partitions or manifest is None else manifest.extra.get("partitions", [])
-        )
+        processed = () if all_partitions else Bookkeeping.of(manifest).partitions
         try:
-            files = ingest.run(store, processed, Path(tmp)).files
+            files = ingest.collect(store, processed, Path(tmp)).files
             validated = validate.Validated(
                 tuple(validate.validate_file(f, Path(tmp)) for f in files)
             )

@@ -20,13 +20,14 @@ from typing import TypeVar
 import polars as pl
 
 from pipeline import ledger
+from pipeline.context import RunContext
 from pipeline.errors import PipelineError, TaskFailed
 from pipeline.ledger import RunRecord, TaskReport
 from pipeline.observability.totals import Totals, advance
 from pipeline.tasks import check, ingest, publish, report, transform, validate
 from sre.errors import SreError
 from sre.storage import ObjectStore
-from sre.storage.manifest import Manifest, read_current
+from sre.storage.manifest import read_current
 
 T = TypeVar("T")
 TASKS = ("ingest", "validate", "transform", "check", "publish", "report")
@@ -112,7 +113,8 @@ def run_pipeline(
         observer.run_started(run_id, store)
     with tempfile.TemporaryDirectory(prefix="potato-run-", dir=work_dir) as tmp:
         try:
-            _execute(store, run, started, Path(tmp))
+            previous = read_current(store, publish.SILVER_ROOT)
+            _execute(RunContext(store, Path(tmp), run_id, started, previous), run)
         except TaskFailed as exc:
             run.record = replace(
                 run.record, status="failure", error=str(exc.__cause__ or exc), failed_task=exc.task
@@ -134,33 +136,26 @@ def run_pipeline(
     return run.record
 
 
-def _execute(store: ObjectStore, run: _Run, started: datetime, work: Path) -> None:
-    record = run.record
-    previous: Manifest | None = read_current(store, publish.SILVER_ROOT)
-    processed = previous.extra.get("partitions", []) if previous else []
+def _execute(ctx: RunContext, run: _Run) -> None:
+    previous = ctx.previous
     ingested = run.task(
-        "ingest",
-        lambda: ingest.run(store, processed, work),
-        lambda r: (len(r.files), len(r.files), r.bytes),
+        "ingest", lambda: ingest.run(ctx), lambda r: (len(r.files), len(r.files), r.bytes)
     )
-    names = tuple(p.name for p in ingested.partitions)
-    record = replace(
-        record,
-        partitions=names,
+    record = run.record = replace(
+        run.record,
+        partitions=tuple(p.name for p in ingested.partitions),
         bytes_read=ingested.bytes,
         snapshot=previous.snapshot if previous else None,
     )
-    run.record = record
     if not ingested.partitions:
         run.record = replace(record, status="noop")
-        if previous is not None and report.current_for(store) != previous.snapshot:
-            run.task(
-                "report", lambda: report.run(store, previous, work), lambda r: (0, len(r.keys), 0)
-            )
+        if previous is not None and report.current_for(ctx.store) != previous.snapshot:
+            committed = publish.Published(previous, 0)
+            run.task("report", lambda: report.run(ctx, committed), lambda r: (0, len(r.keys), 0))
         return
     validated = run.task(
         "validate",
-        lambda: validate.run(ingested.files, work),
+        lambda: validate.run(ctx, ingested),
         lambda r: (r.rows_in, r.rows_ok, ingested.bytes),
     )
     record = run.record = replace(record, rejected=validated.rejected())
@@ -173,29 +168,18 @@ def _execute(store: ObjectStore, run: _Run, started: datetime, work: Path) -> No
         )
     transformed = run.task(
         "transform",
-        lambda: transform.run(validated, store, previous, work),
+        lambda: transform.run(ctx, validated),
         lambda r: (validated.rows_ok, r.rows, 0),
     )
-    rows = run.task(
-        "check", lambda: check.run(transformed), lambda r: (sum(r.values()), sum(r.values()), 0)
+    checked = run.task(
+        "check",
+        lambda: check.run(ctx, transformed),
+        lambda r: (sum(r.rows.values()), sum(r.rows.values()), 0),
     )
-    snapshot = f"{started:%Y%m%dT%H%M%S}Z-{run.run_id[:8]}"
     published = run.task(
         "publish",
-        lambda: publish.run(
-            store,
-            transformed,
-            validated,
-            previous,
-            snapshot=snapshot,
-            created_at=record.started_at,
-            partitions=names,
-            run_id=run.run_id,
-            work=work,
-        ),
-        lambda r: (sum(rows.values()), sum(rows.values()), r.uploaded_bytes),
+        lambda: publish.run(ctx, checked),
+        lambda r: (sum(checked.rows.values()), sum(checked.rows.values()), r.uploaded_bytes),
     )
-    run.record = replace(record, snapshot=snapshot, rows=rows, status="success")
-    run.task(
-        "report", lambda: report.run(store, published.manifest, work), lambda r: (0, len(r.keys), 0)
-    )
+    run.record = replace(record, snapshot=ctx.snapshot, rows=checked.rows, status="success")
+    run.task("report", lambda: report.run(ctx, published), lambda r: (0, len(r.keys), 0))

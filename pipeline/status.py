@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from pipeline.context import Bookkeeping
 from pipeline.ledger import RunRecord
 from sre.storage.manifest import Manifest
 
 
 def status_document(manifest: Manifest | None, runs: Sequence[RunRecord]) -> dict[str, Any]:
     """The shape other tools read (documented in the README); keep it stable."""
+    kept = Bookkeeping.of(manifest)
     silver = (
         {
             name: {"rows": table.rows, "bytes": table.bytes, "files": [f.key for f in table.files]}
@@ -22,9 +24,9 @@ def status_document(manifest: Manifest | None, runs: Sequence[RunRecord]) -> dic
     return {
         "snapshot": manifest.snapshot if manifest else None,
         "committed_at": manifest.created_at if manifest else None,
-        "partitions": list(manifest.extra.get("partitions", [])) if manifest else [],
+        "partitions": list(kept.partitions),
         "silver": silver,
-        "rejects": dict(manifest.extra.get("rejects", {})) if manifest else {},
+        "rejects": dict(kept.rejects),
         "runs": [
             {
                 "run_id": r.run_id,

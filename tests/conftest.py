@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -20,6 +21,17 @@ def seaweedfs() -> Iterator[S3Server]:
     assert binary is not None
     with running_seaweedfs(binary) as server:
         yield server
+
+
+# --- promtool: rule checks and unit tests (Debian package prometheus) ------------------------
+
+
+@pytest.fixture
+def promtool() -> str:
+    path = shutil.which("promtool")
+    require("promtool", path is not None, "install the Debian package prometheus (make setup)")
+    assert path is not None
+    return path
 
 
 # --- Processes: a test that starts a server stops it; none is left when the session ends -----

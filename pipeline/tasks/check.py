@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
+from pipeline.context import RunContext
 from pipeline.contracts.silver import CONTRACTS, failing, failures
 from pipeline.engine.rollups import ROWS
 from pipeline.errors import ContractViolation
@@ -18,7 +20,15 @@ def _checked_upstream(paths: list[Path]) -> tuple[int, dict[str, int]]:
     return int(totals.pop(ROWS)), failing(totals)
 
 
-def run(transformed: Transformed) -> dict[str, int]:
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """Tables that met their contracts, with the rows checked per table."""
+
+    transformed: Transformed
+    rows: dict[str, int]
+
+
+def run(ctx: RunContext, transformed: Transformed) -> Checked:
     """Rows checked per table; raises ContractViolation naming every failed expectation."""
     problems: list[str] = []
     rows: dict[str, int] = {}
@@ -32,4 +42,4 @@ def run(transformed: Transformed) -> dict[str, int]:
         problems.extend(f"{table}.{check}: {count} row(s)" for check, count in failed.items())
     if problems:
         raise ContractViolation("silver", "; ".join(problems), rule=problems[0].split(":")[0])
-    return rows
+    return Checked(transformed, rows)

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.context import RunContext
 from pipeline.errors import BronzeFileError
 from pipeline.lake import BRONZE, FILE_KINDS, Partition
 from sre.storage import ObjectStore
@@ -51,7 +52,13 @@ def list_partitions(store: ObjectStore) -> dict[Partition, dict[str, int]]:
     return found
 
 
-def run(store: ObjectStore, processed: Iterable[str], work: Path) -> Ingested:
+def run(ctx: RunContext) -> Ingested:
+    """Stage the bronze partitions no committed snapshot holds yet."""
+    return collect(ctx.store, ctx.before.partitions, ctx.work)
+
+
+def collect(store: ObjectStore, processed: Iterable[str], work: Path) -> Ingested:
+    """Stage every partition not in `processed` (`potato-pipeline validate --all`: none)."""
     listing = list_partitions(store)
     todo = new_partitions(listing, processed)
     files: list[BronzeFile] = []

@@ -7,19 +7,16 @@ it, the files this run uploaded are deleted again and the committed silver is un
 from __future__ import annotations
 
 import logging
-from collections import Counter
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 import pyarrow.parquet as pq
 
+from pipeline.context import RunContext
 from pipeline.engine import parquet
 from pipeline.lake import reject_file, silver_file
-from pipeline.tasks.transform import Transformed
-from pipeline.tasks.validate import Validated
+from pipeline.tasks.check import Checked
 from sre.errors import StorageError
 from sre.storage import ObjectStore
 from sre.storage.manifest import FileEntry, Manifest, TableEntry, commit
@@ -45,40 +42,12 @@ def _upload(store: ObjectStore, path: Path, key: str, uploaded: list[str]) -> Fi
     return FileEntry(key=key, size=info.size, sha256=info.sha256, rows=rows)
 
 
-def build_extra(
-    previous: Manifest | None,
-    partitions: Iterable[str],
-    rejected: Mapping[str, int],
-    reject_entries: list[FileEntry],
-    run_id: str,
-) -> dict[str, Any]:
-    """Cumulative bookkeeping carried from snapshot to snapshot (pure)."""
-    before: Mapping[str, Any] = previous.extra if previous else {}
-    totals = Counter(before.get("rejects", {}))
-    totals.update(rejected)
-    files = list(before.get("reject_files", [])) + [
-        {"key": e.key, "size": e.size, "sha256": e.sha256, "rows": e.rows} for e in reject_entries
-    ]
-    return {
-        "run_id": run_id,
-        "partitions": sorted({*before.get("partitions", []), *partitions}),
-        "rejects": dict(sorted(totals.items())),
-        "reject_files": files,
-    }
-
-
-def run(
-    store: ObjectStore,
-    transformed: Transformed,
-    validated: Validated,
-    previous: Manifest | None,
-    *,
-    snapshot: str,
-    created_at: str,
-    partitions: Iterable[str],
-    run_id: str,
-    work: Path,
-) -> Published:
+def run(ctx: RunContext, checked: Checked) -> Published:
+    """Upload the checked tables and this run's rejects under the run's snapshot, then commit
+    a manifest carrying the advanced bookkeeping. On any failure the uploads are removed."""
+    store, previous, snapshot = ctx.store, ctx.previous, ctx.snapshot
+    transformed = checked.transformed
+    validated = transformed.validated
     uploaded: list[str] = []
     written: list[FileEntry] = []
     try:
@@ -99,18 +68,22 @@ def run(
             if sources:
                 merged = sources[0]
                 if len(sources) > 1:
-                    merged = work / "rejects" / f"{kind}.parquet"
+                    merged = ctx.work / "rejects" / f"{kind}.parquet"
                     pl.scan_parquet(sources).sink_parquet(
                         merged, **parquet.PUBLISHED, engine="streaming"
                     )
                 reject_entries.append(_upload(store, merged, reject_file(kind, snapshot), uploaded))
         written.extend(reject_entries)
+        partitions = {r.file.partition.name for r in validated.results}
+        bookkeeping = ctx.before.advanced(
+            ctx.run_id, partitions, validated.rejected(), reject_entries
+        )
         manifest = Manifest(
             snapshot=snapshot,
-            created_at=created_at,
+            created_at=ctx.created_at,
             parent=previous.snapshot if previous else None,
             tables=tables,
-            extra=build_extra(previous, partitions, validated.rejected(), reject_entries, run_id),
+            extra=bookkeeping.to_extra(),
         )
         commit(store, SILVER_ROOT, manifest)
     except BaseException:

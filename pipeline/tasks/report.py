@@ -14,11 +14,12 @@ from pathlib import Path
 import pandas as pd
 import polars as pl
 
+from pipeline.context import RunContext
 from pipeline.lake import report_file
+from pipeline.tasks.publish import Published
 from pipeline.tasks.transform import previous_table
 from sre.errors import ObjectNotFound
 from sre.storage import ObjectStore
-from sre.storage.manifest import Manifest
 
 MARKER = report_file("_snapshot.json")
 
@@ -88,9 +89,13 @@ def food_keywords(entries: pl.LazyFrame) -> pd.DataFrame:
     return top.to_pandas()
 
 
-def run(store: ObjectStore, manifest: Manifest, work: Path) -> Reports:
+def run(ctx: RunContext, published: Published) -> Reports:
+    """The analysts' reports of the snapshot just published (or, on a run with nothing new,
+    of the committed one when the reports describe an older snapshot)."""
+    store, manifest = ctx.store, published.manifest
+
     def table(name: str) -> list[Path]:
-        return previous_table(store, manifest, name, work)
+        return previous_table(store, manifest, name, ctx.work)
 
     frames = {
         "weight_trajectories.csv": weight_trajectories(pl.scan_parquet(table("weight_daily"))),

@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline import foods
+from pipeline.context import RunContext
 from pipeline.engine import parquet
 from pipeline.engine.rollups import SUMS, roll_up
 from pipeline.tasks.validate import Validated
@@ -34,6 +35,7 @@ class Transformed:
     tables: dict[str, list[Path]]
     appended: frozenset[str]
     checked: dict[str, list[Path]] = field(default_factory=dict)
+    validated: Validated = field(default_factory=Validated)  # the rows and rejects it came from
 
     @property
     def rows(self) -> int:
@@ -208,9 +210,8 @@ def participant_week(
     )
 
 
-def run(
-    validated: Validated, store: ObjectStore, previous: Manifest | None, work: Path
-) -> Transformed:
+def run(ctx: RunContext, validated: Validated) -> Transformed:
+    store, previous, work = ctx.store, ctx.previous, ctx.work
     out = work / "silver"
     out.mkdir(parents=True, exist_ok=True)
     prev = {
@@ -243,4 +244,4 @@ def run(
     if new_entries:
         tables["nutrition_entries"] = new_entries
         checked["nutrition_entries"] = [checks]
-    return Transformed(tables, frozenset({"nutrition_entries"}), checked)
+    return Transformed(tables, frozenset({"nutrition_entries"}), checked, validated)

@@ -16,11 +16,12 @@ from pathlib import Path
 
 import polars as pl
 
+from pipeline.context import RunContext
 from pipeline.contracts import base
 from pipeline.contracts.bronze import CONTRACTS
 from pipeline.engine import parquet
 from pipeline.errors import BronzeFileError, ContractViolation
-from pipeline.tasks.ingest import BronzeFile
+from pipeline.tasks.ingest import BronzeFile, Ingested
 
 SNIFF_BYTES = 64 * 1024
 # Good nutrition rows are published as they leave validation (the new part of
@@ -169,8 +170,8 @@ def limit_breaches(validated: Validated) -> list[str]:
     return lines
 
 
-def run(files: tuple[BronzeFile, ...], work: Path) -> Validated:
-    validated = Validated(tuple(validate_file(f, work) for f in files))
+def run(ctx: RunContext, ingested: Ingested) -> Validated:
+    validated = Validated(tuple(validate_file(f, ctx.work) for f in ingested.files))
     breaches = limit_breaches(validated)
     if breaches:
         raise ContractViolation("reject ratio", "; ".join(breaches))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any
 
+from sre.generate.inhibitions import burn_tier_inhibitions
 from sre.spec.environment import Environment
 from sre.spec.service import Service
 
@@ -24,7 +25,8 @@ repeat_interval: critical 1h (a P0 must be acknowledged within 15 min; an hourly
   it burns), warning 4h (P1/P2 response times are 1 to 4 hours), info 24h (P3); remediation 1h
   (re-sends are safe: the engine acts once per episode).
 inhibit: a critical alert mutes the warnings of the same pipeline (equal labels), e.g.
-  PipelineDataCritical mutes PipelineDataStale.
+  PipelineDataCritical mutes PipelineDataStale; and a faster burn-rate tier of an SLO mutes its
+  slower tiers (same slo and service labels), which say nothing new while it fires.
 send_resolved on the remediation webhook: the engine closes its episode on resolution (it still
   post-checks in Prometheus before declaring an action done)."""
 
@@ -73,7 +75,8 @@ def alertmanager_config(service: Service, env: Environment) -> dict[str, Any]:
                 "source_matchers": ['severity="critical"'],
                 "target_matchers": ['severity="warning"', *(f'{k}=~".+"' for k in equal)],
                 "equal": equal,
-            }
+            },
+            *burn_tier_inhibitions(service),
         ],
         "receivers": [
             {

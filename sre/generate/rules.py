@@ -26,23 +26,23 @@ def rule_file(group: str) -> str:
 
 
 def recording_rules(service: Service) -> list[dict[str, str]]:
-    """Per window: the rate of all events, of bad events, and their ratio. The ratio divides by
-    `(... > 0)` so an idle pipeline yields no sample at all instead of 0/0."""
+    """Per window: the rate of all events, of bad events, and their ratio, each summed by the
+    SLO's `group_by` labels before dividing. The ratio divides by `(... > 0)` so an idle
+    pipeline yields no sample at all instead of 0/0."""
     rules: list[dict[str, str]] = []
     for slo in service.slos:
         if slo.kind != "success_ratio":
             continue
-        bad = f'{slo.metric}{{{slo.status_label}="{slo.bad}"}}'
         for window in burn_windows(service, slo):
             win = prom_duration(window)
             rules += [
                 {
                     "record": rate_record(slo, window),
-                    "expr": f"sum by (job) (rate({slo.metric}[{win}]))",
+                    "expr": slo.sum_by(f"rate({slo.selector()}[{win}])"),
                 },
                 {
                     "record": rate_record(slo, window, bad=True),
-                    "expr": f"sum by (job) (rate({bad}[{win}]))",
+                    "expr": slo.sum_by(f"rate({slo.selector(slo.bad)}[{win}])"),
                 },
                 {
                     "record": error_ratio_record(slo, window),

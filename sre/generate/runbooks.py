@@ -20,12 +20,14 @@ from sre.generate.expressions import (
     alert_annotations,
     error_ratio_record,
     expression,
+    origin_note,
     remediation_command,
+    tier_rows,
 )
 from sre.spec.alert import Alert, BurnRate, Threshold
 from sre.spec.environment import RUNBOOK_FILE, Environment
 from sre.spec.service import Service
-from sre.spec.units import prom_duration
+from sre.spec.units import human_duration, prom_duration
 
 __all__ = [
     "ALERT_SECTIONS",
@@ -87,7 +89,8 @@ def _queries(alert: Alert, service: Service) -> list[tuple[str, str]]:
         queries.append((f"{slo.title} (SLI)", slo.query()))
     elif isinstance(expr, BurnRate):
         slo = service.slo(expr.slo)
-        for window in (expr.long, expr.short):
+        tier = slo.tier(expr.tier)
+        for window in (tier.long, tier.short):
             queries.append(
                 (f"Failed-task ratio over {prom_duration(window)}", error_ratio_record(slo, window))
             )
@@ -112,6 +115,7 @@ def _alert_view(
         "expr": expression(alert, service),
         "for": prom_duration(alert.for_),
         "queries": _queries(alert, service),
+        "origin_note": origin_note(alert, service),
         "hand": hand,
         "policies": service.policies(alert.name),
         "command": remediation_command(alert, service),
@@ -184,6 +188,7 @@ def runbook_site(service: Service, env: Environment, content: Mapping[str, str])
     views = [_alert_view(a, service, env, content) for a in service.alerts]
     procedures = [(p, _content(content, p.page)) for p in service.procedures]
     common = {
+        "tiers": {slo.name: tier_rows(service, slo) for slo in service.slos},
         "service": service,
         "env": env,
         "runbook": RUNBOOK_FILE,
@@ -195,7 +200,9 @@ def runbook_site(service: Service, env: Environment, content: Mapping[str, str])
     out: dict[str, Any] = {MKDOCS_FILE: mkdocs_config(service, env, actions)}
     for key, text in actions.items():
         out[f"{SITE_DIR}/{key}"] = text
-    single = t.get_template("runbook.md.j2").render(**common, demote=demote)
+    single = t.get_template("runbook.md.j2").render(
+        **common, demote=demote, human_duration=human_duration
+    )
     out[RUNBOOK_FILE] = single
     out[f"{SITE_DIR}/{RUNBOOK_FILE}"] = single
     out[f"{SITE_DIR}/index.md"] = t.get_template("index.md.j2").render(**common)

@@ -2,6 +2,7 @@
 policies with frozen dataclasses, validated when built; environments overlay values."""
 
 from sre.spec.alert import Alert, BurnRate, Case, Priority, Threshold
+from sre.spec.burn import BurnTier, default_tiers
 from sre.spec.dashboard import Dashboard, Panel
 from sre.spec.environment import RUNBOOK_FILE, Environment
 from sre.spec.load import DEFAULT_SERVICE, load_service
@@ -16,6 +17,7 @@ __all__ = [
     "SLO",
     "Alert",
     "BurnRate",
+    "BurnTier",
     "Case",
     "Contact",
     "Dashboard",
@@ -30,6 +32,7 @@ __all__ = [
     "Section",
     "Service",
     "Threshold",
+    "default_tiers",
     "load_service",
     "slugify",
 ]

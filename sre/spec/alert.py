@@ -48,18 +48,17 @@ class Threshold:
 
 @dataclass(frozen=True, slots=True)
 class BurnRate:
-    """Multi-window burn rate (SRE Workbook): both windows burn budget faster than `factor`."""
+    """Multi-window burn rate (SRE Workbook): the SLO's `tier` (see `sre.spec.burn`) says how
+    much of the period's error budget may burn within its long window; the factor and the short
+    window follow from the SLO's period."""
 
     slo: str
-    long: int
-    short: int
-    factor: float
+    tier: str
 
     def __post_init__(self) -> None:
-        if not 0 < self.short < self.long:
-            raise SpecError("need 0 < short < long", owner=f"BurnRate {self.slo!r}", field="short")
-        if self.factor <= 0:
-            raise SpecError("must be positive", owner=f"BurnRate {self.slo!r}", field="factor")
+        if not self.tier:
+            owner = f"BurnRate {self.slo!r}"
+            raise SpecError("name one of the SLO's tiers", owner=owner, field="tier")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +98,7 @@ class Alert:
     cases: tuple[Case, ...] = ()  # literal expressions bring their own promtool cases
     panel: str = ""  # dashboard panel the alert's dashboard_url opens
     command: str = ""  # what a human runs first when no remediation policy covers the alert
+    origin: str = ""  # the expression as the source runbook writes it, shown on the alert's page
 
     def __post_init__(self) -> None:
         def fail(name: str, message: str) -> SpecError:
@@ -122,6 +122,8 @@ class Alert:
             raise fail("cases", "need at least one case that fires and one that stays silent")
         if {"severity", "priority"} & set(self.labels):
             raise fail("labels", "severity and priority come from `priority`")
+        if isinstance(self.expr, BurnRate) and {"slo", "burn_tier"} & set(self.labels):
+            raise fail("labels", "slo and burn_tier come from the burn rate")
 
     @property
     def page(self) -> str:

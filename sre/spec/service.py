@@ -16,7 +16,7 @@ from sre.spec.slo import SLO
 
 __all__ = ["Service"]
 
-_INT_FIELDS = {"window", "unit"}
+_INT_FIELDS = {"window", "unit", "min_events", "min_window"}
 _SERVICE = re.compile(r"^[a-z][a-z0-9-]*$")
 
 
@@ -80,9 +80,14 @@ class Service:
             if isinstance(alert.expr, Threshold):
                 self.slo(alert.expr.slo).threshold(alert.expr.level)
             if isinstance(alert.expr, BurnRate):
-                limit = alert.expr.factor * self.slo(alert.expr.slo).threshold("budget")
-                if limit >= 1:
-                    raise fail("alerts", f"{alert.name}: burn limit {limit:g} >= 1 can never fire")
+                tier = self.slo(alert.expr.slo).tier(alert.expr.tier)
+                wanted = {"page": "critical", "ticket": "warning"}[tier.severity]
+                if alert.severity != wanted:
+                    raise fail(
+                        "alerts",
+                        f"{alert.name}: a {tier.severity} tier is severity {wanted}, "
+                        f"but priority {alert.priority.value} is {alert.severity}",
+                    )
             if not alert.command and not self.policies(alert.name):
                 raise fail("alerts", f"{alert.name}: give a command or a remediation policy")
             panels = {p.title for d in self.dashboards for p in d.panels}
@@ -145,14 +150,16 @@ class Service:
             }
             if "window" not in values:
                 values["window"] = env.scaled(slo.window)
-            slos.append(replace(slo, **values))  # type: ignore[arg-type]
+            tiers = tuple(replace(t, long=env.scaled(t.long)) for t in slo.tiers)
+            min_window = env.scaled(slo.min_window)
+            slos.append(
+                replace(slo, tiers=tiers, min_window=min_window, **values)  # type: ignore[arg-type]
+            )
         alerts = []
         for alert in self.alerts:
             expr = alert.expr
             if isinstance(expr, Threshold):
                 expr = replace(expr, window=env.scaled(expr.window))
-            elif isinstance(expr, BurnRate):
-                expr = replace(expr, long=env.scaled(expr.long), short=env.scaled(expr.short))
             alerts.append(replace(alert, expr=expr, for_=env.scaled(alert.for_)))
         remediation = self.remediation if env.remediation is None else env.remediation
         return replace(self, slos=tuple(slos), alerts=tuple(alerts), remediation=remediation)

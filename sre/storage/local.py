@@ -16,11 +16,29 @@ from sre.storage.base import ObjectInfo, check_key, check_prefix, sha256_file
 META_SUFFIX = ".meta.json"
 
 
+def file_mode() -> int:
+    """The mode a plain `open()` gives a new file: 0o666 less the process umask.
+
+    Temporary files are created 0600; objects renamed into place get this mode instead, so a
+    reader running as another user (node_exporter's textfile collector) can read them when the
+    umask allows it."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # no /proc: read the umask by setting it, then put it back
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 class LocalStore:
     """Objects are files under `root`; writes go to a temporary file and are renamed into place."""
 
     def __init__(self, root: Path, *, create: bool = False) -> None:
         self.root = root.resolve()
+        self.mode = file_mode()
         if create:
             self.root.mkdir(parents=True, exist_ok=True)
         if not self.root.is_dir():
@@ -131,6 +149,7 @@ class LocalStore:
                 tmp = Path(name)
                 shutil.copyfile(src, tmp)
             digest = sha256_file(tmp)
+            tmp.chmod(self.mode)
             tmp.replace(dest)
             meta_path = dest.with_name(dest.name + META_SUFFIX)
             if metadata:

@@ -28,3 +28,32 @@ def test_the_benchmark_prints_throughput_ratio_memory_and_the_noop_rerun(tmp_pat
     assert re.search(r"no-op rerun: \d+\.\d\d s", out), out
     tasks = re.search(r"pipeline seconds per task: (.*)", out)
     assert tasks and all(t in tasks.group(1) for t in ("validate", "transform", "publish")), out
+
+
+GROWTH = SCRIPT.with_name("bench_growth.py")
+
+
+def test_the_growth_benchmark_prints_its_three_ratios(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(GROWTH),
+            "--drops",
+            "3",
+            "--participants",
+            "20",
+            "--data",
+            str(tmp_path / "growth"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    ).stdout
+    rows = re.findall(
+        r"^\s+(\d+)\s+(\d+\.\d\d)\s+(\d+\.\d\d)\s+(\d+\.\d\d)\s+(\d+\.\d\d)x$", out, re.M
+    )
+    assert [int(r[0]) for r in rows] == [1, 3], out
+    assert re.search(r"run time, run 3 / run 3: 1\.00x", out), out
+    assert re.search(r"bytes written per drop byte: first \d+\.\d\dx, median \d+\.\d\dx", out), out
+    assert re.search(r"silver on disk / current version: \d+\.\d\dx", out), out

@@ -44,7 +44,7 @@ SLOS = (
         critical=3,
         unit=3600,
     ),
-    SLO("ok", "Success", "success_ratio", "job_runs_total", objective=0.99, window=86400),
+    SLO("ok", "Success", "success_ratio", "job_runs_total", objective=0.99, window=30 * 86400),
     SLO("fast", "Latency", "latency", "job_duration_seconds", objective=10, warning=20, window=300),
 )
 ALERTS = (
@@ -64,7 +64,7 @@ ALERTS = (
         "Burning",
         "Over {long} and {short}.",
         "failures",
-        BurnRate("ok", long=3600, short=300, factor=14.4),
+        BurnRate("ok", "page-fast"),
         for_=120,
         command="job status",
         panel="Runs",

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+from pipeline.context import RunContext
 from pipeline.engine.rollups import ROWS, roll_up
 from pipeline.errors import ContractViolation
 from pipeline.tasks import check
 from pipeline.tasks.transform import Transformed
+from sre.storage import LocalStore
 
 
 def entries(tmp_path: Path, potato_g: float = 300.0) -> Path:
@@ -44,6 +46,11 @@ def test_daily_totals_and_check_counts_come_from_one_pass(tmp_path: Path) -> Non
     assert counts["potato_g_within_quantity"] == 0
 
 
+def _context(tmp_path: Path) -> RunContext:
+    lake = LocalStore(tmp_path / "lake", create=True)
+    return RunContext(lake, tmp_path, "run-1", datetime(2026, 12, 2, tzinfo=UTC), None)
+
+
 def test_a_violation_counted_upstream_fails_the_check_without_rereading(tmp_path: Path) -> None:
     sums, checks = tmp_path / "sums.parquet", tmp_path / "checks.parquet"
     path = entries(tmp_path, potato_g=999.0)
@@ -52,7 +59,7 @@ def test_a_violation_counted_upstream_fails_the_check_without_rereading(tmp_path
         {"nutrition_entries": [path]}, frozenset(), {"nutrition_entries": [checks]}
     )
     with pytest.raises(ContractViolation, match="potato_g_within_quantity: 1 row"):
-        check.run(transformed)
+        check.run(_context(tmp_path), transformed)
 
 
 def test_rows_counted_upstream_are_the_checked_rows(tmp_path: Path) -> None:
@@ -62,4 +69,4 @@ def test_rows_counted_upstream_are_the_checked_rows(tmp_path: Path) -> None:
     transformed = Transformed(
         {"nutrition_entries": [path]}, frozenset(), {"nutrition_entries": [checks]}
     )
-    assert check.run(transformed) == {"nutrition_entries": 3}
+    assert check.run(_context(tmp_path), transformed).rows == {"nutrition_entries": 3}

@@ -83,12 +83,14 @@ def test_a_deleted_runbook_page_is_named(tools: None, artefacts: Path) -> None:
 
 def test_a_threshold_changed_in_the_rule_file_only_is_named(tools: None, artefacts: Path) -> None:
     rules = artefacts / "alerts" / "potato-pipeline.rules.yml"
-    rules.write_text(rules.read_text().replace("/ 3600 > 2\n", "/ 3600 > 3\n"))
+    rules.write_text(rules.read_text().replace("/ 3600 > 2 or", "/ 3600 > 3 or"))
     messages = _site_and_runbooks(artefacts)
     assert any(
         m.startswith(
             "runbook: PipelineDataStale: expression in alerts/potato-pipeline.rules.yml "
-            "`(time() - potato_pipeline_last_successful_run_timestamp) / 3600 > 3` "
+            "`(time() - potato_pipeline_last_successful_run_timestamp) / 3600 > 3 or "
+            "(absent_over_time(potato_pipeline_last_successful_run_timestamp[2h]) and on () "
+            "count(up offset 2h))` "
             "is not the one on"
         )
         for m in messages

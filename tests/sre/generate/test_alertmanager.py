@@ -21,7 +21,7 @@ def test_routes_go_by_severity_after_the_remediation_webhook() -> None:
     assert routes[0]["receiver"] == "sre-remediator" and routes[0]["continue"] is True
     assert [r["matchers"] for r in routes[1:]] == [
         ['severity="critical"'], ['severity="warning"'], ['severity="info"'],
-    ]
+    ]  # fmt: skip
     assert "PipelineDataStale" in routes[0]["matchers"][0]
 
 
@@ -36,10 +36,21 @@ def test_the_webhook_reads_its_bearer_token_from_a_file_and_sends_resolved() -> 
 
 
 def test_critical_inhibits_warning_for_the_same_pipeline() -> None:
-    (rule,) = _config()["inhibit_rules"]  # type: ignore[misc]
+    rule = _config()["inhibit_rules"][0]  # type: ignore[index]
     assert rule["source_matchers"] == ['severity="critical"']
     assert rule["target_matchers"][0] == 'severity="warning"'
     assert rule["equal"] == ["pipeline"]
+
+
+def test_a_faster_burn_tier_mutes_the_slower_ones_of_the_same_slo() -> None:
+    fast, medium = _config()["inhibit_rules"][1:]  # type: ignore[index]
+    assert fast == {
+        "source_matchers": ['slo="task-success"', 'burn_tier="fast"'],
+        "target_matchers": ['slo="task-success"', 'burn_tier=~"medium|slow"'],
+        "equal": ["slo", "pipeline"],
+    }
+    assert medium["source_matchers"][1] == 'burn_tier="medium"'
+    assert medium["target_matchers"][1] == 'burn_tier=~"slow"'
 
 
 def test_amtool_accepts_the_config(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import pytest
 from sre.errors import GenerateError, SpecError
 from sre.spec import (
     Alert,
+    BurnRate,
     Case,
     Environment,
     Limits,
@@ -49,8 +50,30 @@ def test_a_literal_alert_needs_a_firing_and_a_silent_case() -> None:
 
 def test_a_burn_rate_that_can_never_fire_is_refused() -> None:
     slo = dataclasses.replace(SERVICE.slos[1], objective=0.9)  # 14.4 x 10 % > 100 %
-    with pytest.raises(SpecError, match=r"JobFailing: burn limit 1\.44 >= 1 can never fire"):
+    with pytest.raises(SpecError, match=r"tier 'page-fast': factor 14\.4 times the budget"):
         dataclasses.replace(SERVICE, slos=(SERVICE.slos[0], slo, SERVICE.slos[2]))
+
+
+def test_default_tiers_that_cannot_work_for_a_short_period_are_refused_naming_the_tier() -> None:
+    slo = dataclasses.replace(SERVICE.slos[1], window=86400)  # page-fast: 2 min / 10 s windows
+    with pytest.raises(SpecError) as err:
+        dataclasses.replace(SERVICE, slos=(SERVICE.slos[0], slo, SERVICE.slos[2]))
+    assert "SLO 'ok'" in str(err.value)
+    assert "tier 'page-fast': short window 10 seconds is under min_window 1 minute" in str(
+        err.value
+    )
+
+
+def test_a_page_tier_must_be_a_critical_alert() -> None:
+    alert = dataclasses.replace(SERVICE.alerts[1], priority=Priority.P1)
+    with pytest.raises(SpecError, match="a page tier is severity critical, but priority P1"):
+        dataclasses.replace(SERVICE, alerts=(SERVICE.alerts[0], alert, *SERVICE.alerts[2:]))
+
+
+def test_an_unknown_tier_is_refused_listing_the_known_ones() -> None:
+    alert = dataclasses.replace(SERVICE.alerts[1], expr=BurnRate("ok", "fastest"))
+    with pytest.raises(SpecError, match=r"unknown tier 'fastest' \(known: page-fast, page-slow"):
+        dataclasses.replace(SERVICE, alerts=(SERVICE.alerts[0], alert, *SERVICE.alerts[2:]))
 
 
 def test_a_policy_for_an_unknown_alert_is_refused() -> None:

@@ -10,18 +10,43 @@ from sre.spec.units import human_duration, number, prom_duration
 def test_freshness_query_is_the_runbooks_age_in_hours() -> None:
     slo = SLO("f", "F", "freshness", "m", objective=2, critical=4, unit=3600)
     assert slo.query() == "(time() - m) / 3600"
-    assert slo.condition("critical") == "(time() - m) / 3600 > 4"
+    assert slo.condition("critical") == (
+        "(time() - m) / 3600 > 4 or (absent_over_time(m[4h]) and on () count(up offset 4h))"
+    )
     assert slo.describe("objective") == "2 hours"
 
 
 def test_freshness_in_seconds_drops_the_division() -> None:
-    assert SLO("f", "F", "freshness", "m", objective=20).condition("objective") == "time() - m > 20"
+    assert (
+        SLO("f", "F", "freshness", "m", objective=20).condition("objective")
+        == "time() - m > 20 or (absent_over_time(m[20s]) and on () count(up offset 20s))"
+    )
 
 
 def test_error_budget_is_one_minus_the_objective_without_float_noise() -> None:
     slo = SLO("s", "S", "success_ratio", "t_total", objective=0.95, window=86400)
     assert number(slo.threshold("budget")) == "0.05"
-    assert slo.query() == 'rate(t_total{status="success"}[24h]) / rate(t_total[24h])'
+    assert slo.query() == (
+        'sum by (job) (rate(t_total{status="success"}[24h])) / sum by (job) (rate(t_total[24h]))'
+    )
+
+
+def test_ratios_and_quantiles_aggregate_by_the_slo_labels_before_dividing() -> None:
+    ratio = SLO("s", "S", "success_ratio", "t_total", objective=0.95, window=3600, group_by=())
+    assert ratio.condition("budget") == (
+        'sum(rate(t_total{status="failure"}[1h])) / sum(rate(t_total[1h])) > 0.05'
+    )
+    latency = SLO("l", "L", "latency", "d", objective=1, window=300, group_by=("job", "task"))
+    assert latency.query() == (
+        "histogram_quantile(0.95, sum by (job, task, le) (rate(d_bucket[5m])))"
+    )
+
+
+@pytest.mark.parametrize("labels", [("le",), ("job", "job"), ("bad-name",)])
+def test_grouping_labels_must_be_label_names_each_once_never_le(labels: tuple[str, ...]) -> None:
+    with pytest.raises(SpecError) as err:
+        SLO("s", "S", "success_ratio", "t", objective=0.9, window=60, group_by=labels)
+    assert err.value.field == "group_by"
 
 
 @pytest.mark.parametrize(
