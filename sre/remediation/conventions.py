@@ -15,7 +15,8 @@ TARGET = "target"
 CODE = "code"
 SUCCESS = "success"
 FAILURE = "failed"  # the outcome the engine records for a run that did not succeed
-OUTCOMES = (SUCCESS, FAILURE, "skipped", "dry_run")
+TIMED_OUT = "timed_out"  # a run its action killed past its timeout (a failure too)
+OUTCOMES = (SUCCESS, FAILURE, TIMED_OUT, "skipped", "dry_run")
 
 REMEDIATIONS_TOTAL = "sre_remediations_total"
 REMEDIATION_DURATION = "sre_remediation_duration_seconds"

@@ -18,8 +18,8 @@ FAILED_RESTORES = f'{c.REMEDIATIONS_TOTAL}{{action="restore",outcome="{c.FAILURE
 
 def remediator_alerts() -> tuple[Alert, ...]:
     """Down, circuit open, actions failing, kill switch left on."""
-    failed = f'{c.REMEDIATIONS_TOTAL}{{{c.OUTCOME}="{c.FAILURE}"}}'
-    done = f'{c.REMEDIATIONS_TOTAL}{{{c.OUTCOME}=~"{c.SUCCESS}|{c.FAILURE}"}}'
+    failed = f'{c.REMEDIATIONS_TOTAL}{{{c.OUTCOME}=~"{c.FAILURE}|{c.TIMED_OUT}"}}'
+    done = f'{c.REMEDIATIONS_TOTAL}{{{c.OUTCOME}=~"{c.SUCCESS}|{c.FAILURE}|{c.TIMED_OUT}"}}'
     return (
         Alert(
             name="RemediatorDown",
@@ -69,7 +69,7 @@ def remediator_alerts() -> tuple[Alert, ...]:
             command=f"sre runs list --outcome {c.FAILURE}",
             priority=Priority.P2,
             summary="More than a quarter of remediation actions fail",
-            description="Automated actions run but do not succeed; check the audit log.",
+            description="Automated actions run but fail or time out; check the audit log.",
             section=_SECTION,
             expr=f"sum by ({c.ACTION}) (rate({failed}[1h])) "
             f"/ (sum by ({c.ACTION}) (rate({done}[1h])) > 0) > 0.25",
@@ -85,6 +85,17 @@ def remediator_alerts() -> tuple[Alert, ...]:
                     },
                     at=5400,
                     fires=({"action": "restore"},),
+                ),
+                Case(
+                    "timing out",
+                    {
+                        f'{c.REMEDIATIONS_TOTAL}{{action="command",outcome="{c.TIMED_OUT}"}}': (
+                            "0+1x90"
+                        ),
+                        f'{c.REMEDIATIONS_TOTAL}{{action="command",outcome="success"}}': "0+1x90",
+                    },
+                    at=5400,
+                    fires=({"action": "command"},),
                 ),
                 Case(
                     "idle",

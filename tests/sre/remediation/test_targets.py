@@ -16,6 +16,7 @@ from sre.remediation.deps import Stores
 from sre.remediation.payload import parse
 from sre.remediation.registry import default_registry
 from sre.storage import LocalStore
+from sre.storage.base import check_prefix
 
 from .fakes import alert, deliver, make_engine, payload, policy
 
@@ -140,6 +141,7 @@ def test_no_accepted_alert_ends_without_a_decision_and_admission_agrees_with_exe
         assert decisions[0]["delivery"] is not None  # recorded at admission, with the delivery
         assert runs == []
     else:
+        check_prefix(admitted)  # the store's own key check never disagrees either
         # Accepted at admission: execution never refuses the same target.
         assert [r["outcome"] for r in runs] == ["success"], decisions
         assert "refused_target" not in {d["outcome"] for d in decisions}
