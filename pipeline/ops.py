@@ -15,7 +15,7 @@ from pipeline.options import EXIT_UNAVAILABLE, fail, json_option, lake_option
 from pipeline.settings import Settings
 from sre.errors import SreError
 from sre.remediation.actions import backup as backups
-from sre.remediation.actions.base import Stores
+from sre.remediation.deps import Stores
 from sre.storage import open_store
 from sre.storage.manifest import read_current
 

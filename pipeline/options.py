@@ -7,8 +7,11 @@ from typing import NoReturn
 
 import click
 
-EXIT_FAILED = 1  # the run or the check failed; committed silver is unchanged
-EXIT_UNAVAILABLE = 3  # the lake cannot be used (missing path or bucket, credentials, endpoint)
+from sre.exitcodes import ExitCode
+
+# The same codes as `sre` (one table, in sre.exitcodes).
+EXIT_FAILED = ExitCode.FAILED  # the run or the check failed; committed silver is unchanged
+EXIT_UNAVAILABLE = ExitCode.UNAVAILABLE  # the lake cannot be used (path, bucket, credentials)
 
 lake_option = click.option(
     "--lake",

@@ -267,29 +267,30 @@ DASHBOARD = Dashboard(
     ),
 )
 
-_RETRIGGER = {"pipeline": c.JOB}
+# Rerunning the pipeline is a `command` (its own command line, never an import): idempotent,
+# since a rerun reads only bronze no committed snapshot holds, so a run cut short by a restart
+# of `sre serve` is started again once. Its timeout covers the longest run the runbook expects.
+_RERUN = {"argv": ["potato-pipeline", "run"], "target": c.JOB, "timeout": 7200.0,
+          "idempotent": True}  # fmt: skip
 REMEDIATION = (
     RemediationPolicy(
         "PipelineDataStale",
-        "retrigger",
+        "command",
         mode="auto",
-        params=_RETRIGGER,
-        command=("potato-pipeline", "run"),
+        params=_RERUN,
         limits=Limits(cooldown=1800, max_attempts_per_day=4),
     ),
     RemediationPolicy(
         "PipelineDataCritical",
-        "retrigger",
+        "command",
         mode="auto",
-        params=_RETRIGGER,
-        command=("potato-pipeline", "run"),
+        params=_RERUN,
         limits=Limits(cooldown=1800, max_attempts_per_day=4),
     ),
     RemediationPolicy(
         "PipelineDataCorrupted",
         "quarantine",
-        mode="approve",
-        params={"prefix": "silver/"},
+        mode="approve",  # the prefix comes from the alert's `prefix` label
         limits=Limits(cooldown=3600, max_attempts_per_day=1, max_objects=500),
     ),
     RemediationPolicy(
@@ -310,10 +311,9 @@ DEMO_REMEDIATION = (
     *(replace(p, mode="auto", limits=replace(p.limits, **_DEMO_LIMITS)) for p in REMEDIATION),
     RemediationPolicy(
         "PipelineDataCorrupted",
-        "retrigger",
+        "command",
         mode="auto",
-        params=_RETRIGGER,
-        command=("potato-pipeline", "run"),
+        params=_RERUN,
         limits=Limits(**_DEMO_LIMITS),
     ),
 )

@@ -1,4 +1,4 @@
-"""The pipeline's spec with a retrigger that runs `true`: the webhook benchmark measures the
+"""The pipeline's spec with a rerun `command` that runs `true`: the webhook benchmark measures the
 service, not the pipeline."""
 
 from __future__ import annotations
@@ -15,9 +15,12 @@ SERVICE = dataclasses.replace(
     PIPELINE,
     remediation=tuple(
         dataclasses.replace(
-            p, mode="auto", command=(TRUE,), limits=Limits(cooldown=1, max_attempts_per_day=10**6)
+            p,
+            mode="auto",
+            params={**p.params, "argv": [TRUE]},
+            limits=Limits(cooldown=1, max_attempts_per_day=10**6),
         )
-        if p.action == "retrigger"
+        if p.action == "command"
         else p
         for p in PIPELINE.remediation
     ),

@@ -26,7 +26,7 @@ from sre.storage import LocalStore, open_store
 from sre.storage.manifest import read_current
 
 STALE, CORRUPTED = "PipelineDataStale", "PipelineDataCorrupted"
-CORRUPTION_ACTIONS = ("quarantine", "restore", "retrigger")
+CORRUPTION_ACTIONS = ("quarantine", "restore", "command")
 
 
 @dataclass
@@ -132,7 +132,7 @@ def stale_data(stack: Running, places: Places, *, timeout: float = 90.0) -> Inci
     incident.timeline.add(f"new bronze drop {drop} lands; nothing runs it", time.time())
     incident.mark("stale", f"data stale (no success for {threshold:g} s)", last + threshold)
     # The next drill of this alert must start a new episode: wait for the resolved notice.
-    _follow(obs, incident, STALE, since, ("retrigger",), timeout, duplicate=True, notice_wait=30)
+    _follow(obs, incident, STALE, since, ("command",), timeout, duplicate=True, notice_wait=30)
     after = read_current(store, "silver")
     moved = obs.query(c.LAST_SUCCESS)
     incident.evidence = {
@@ -187,9 +187,9 @@ def corrupted_silver(stack: Running, places: Places, *, timeout: float = 90.0) -
     must make the engine quarantine the damaged prefix, restore the latest backup and rerun."""
     obs = Observer(stack)
     incident = Incident(Timeline("Incident 2: corrupted silver"))
-    # Its retrigger shares a cooldown with the stale drill's (same action, same pipeline): a
+    # Its rerun (command) shares a cooldown with the stale drill's (same action, same pipeline): a
     # drill right after another waits the cooldown out, as a real second incident would.
-    last = max((r["started_at"] for r in obs.runs() if r["action"] == "retrigger"), default=0.0)
+    last = max((r["started_at"] for r in obs.runs() if r["action"] == "command"), default=0.0)
     time.sleep(max(0.0, last + _cooldown() + 0.5 - time.time()))
     since = time.time()
     done = pipeline("run", env=stack.env)  # the schedule runs again: freshness is not in play

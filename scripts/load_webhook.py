@@ -2,7 +2,7 @@
 
     python scripts/load_webhook.py --rate 200 --seconds 10
 
-Starts `sre serve` (SQLite state in a temp folder) with a spec whose retrigger runs `true`,
+Starts `sre serve` (SQLite state in a temp folder) with a spec whose rerun `command` runs `true`,
 posts `rate x seconds` Alertmanager v4 payloads at a steady rate from a few keep-alive
 connections (about half re-send an episode already sent, some shifted like an HA replica),
 then prints requests/s, ack latency p50/p99 and runs started against distinct episodes.

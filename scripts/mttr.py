@@ -36,9 +36,9 @@ MAX_RUNS = 5  # the lake has 7 staged drops; each stale drill lands one
 
 
 def pipeline_seconds(incident: Incident) -> float:
-    """How long the retrigger's pipeline run took, from the run's recorded result."""
+    """How long the rerun (command)'s pipeline run took, from the run's recorded result."""
     for run in incident.runs:
-        if run["action"] == "retrigger" and run["result"]:
+        if run["action"] == "command" and run["result"]:
             for step in json.loads(run["result"]).get("done", []):
                 if step.get("op") == "run":
                     return float(step["detail"]["seconds"])

@@ -36,7 +36,7 @@ def run(args: Sequence[str], *, timeout: float = 300, env: dict[str, str] | None
     done = subprocess.run(
         list(args), capture_output=True, text=True, timeout=timeout, check=False,
         env={**os.environ, **(env or {})},
-    )  # fmt: skip
+    )
     return Run(done.returncode, (done.stdout + done.stderr).strip())
 
 

@@ -1,4 +1,4 @@
-"""The on-call commands: runs, approvals, undo, the kill switch, circuits, manual remediation."""
+"""`sre runs list|show|approve|undo`: remediation runs, and the humans who decide on them."""
 
 from __future__ import annotations
 
@@ -8,13 +8,25 @@ from datetime import UTC, datetime
 from typing import Any
 
 import click
-import sqlalchemy as sa
 
-from sre.cli.common import fail, open_state, state_option
-from sre.remediation import records, state
+from sre.cli.common import fail, service_options, state_option
+from sre.cli.wiring import (
+    actions,
+    deps_from,
+    location_options,
+    open_state_store,
+    runner_for,
+    service_name_option,
+    spec,
+)
+from sre.errors import SreError
+from sre.exitcodes import ExitCode
+from sre.remediation.payload import parse_alert
+from sre.remediation.run import make_plan
 
 RUN_FIELDS = (
     "id",
+    "service",
     "action",
     "target",
     "alertname",
@@ -23,18 +35,19 @@ RUN_FIELDS = (
     "mode",
     "outcome",
     "state",
+    "attempt",
     "started_at",
     "finished_at",
 )
 
 
-def _when(value: float | None) -> str | None:
+def when(value: float | None) -> str | None:
     return datetime.fromtimestamp(value, UTC).isoformat(timespec="seconds") if value else None
 
 
 def _public(run: dict[str, Any]) -> dict[str, Any]:
     doc = {k: run[k] for k in RUN_FIELDS}
-    doc["started_at"], doc["finished_at"] = _when(run["started_at"]), _when(run["finished_at"])
+    doc["started_at"], doc["finished_at"] = when(run["started_at"]), when(run["finished_at"])
     return doc
 
 
@@ -43,41 +56,43 @@ def runs() -> None:
     """Remediation runs: list, show, approve, undo.
 
     A dry run is a run (outcome dry_run); refusals such as duplicates, cooldowns or an open
-    circuit are audit records, not runs."""
+    circuit are audit records, not runs (`sre runs audit`)."""
 
 
 @runs.command("list")
 @state_option
 @click.option("--limit", default=50, show_default=True)
-@click.option("--outcome", help="Only runs with this outcome (success, failed, dry_run...).")
+@click.option("--outcome", help="Only runs with this outcome (success, failed, timed_out...).")
+@click.option("--service-name", "service_name", metavar="NAME", help="Only this service's runs.")
 @click.option("--json", "as_json", is_flag=True, help="A JSON array of runs, newest first.")
-def list_cmd(state_url: str, limit: int, outcome: str | None, as_json: bool) -> None:
+def list_cmd(
+    state_url: str, limit: int, outcome: str | None, service_name: str | None, as_json: bool
+) -> None:
     """The most recent runs, newest first."""
-    found = [_public(r) for r in records.list_runs(open_state(state_url), limit)]
-    if outcome:
-        found = [r for r in found if r["outcome"] == outcome]
+    found = [
+        _public(r) for r in open_state_store(state_url, service_name or "").runs(limit, outcome)
+    ]
     if as_json:
         click.echo(json.dumps(found, indent=2))
         return
     if not found:
         click.echo("no runs yet")
     for run in found:
-        outcome = run["outcome"] or run["state"]
+        shown = run["outcome"] or run["state"]
         click.echo(
-            f"{run['id']:>5}  {run['started_at']}  {run['action']:<10} {outcome:<18} "
-            f"{run['alertname']} {run['target']}"
+            f"{run['id']:>5}  {run['started_at']}  {run['service']:<16} {run['action']:<12} "
+            f"{shown:<18} {run['alertname']} {run['target']}"
         )
 
 
 @runs.command("show")
 @click.argument("run_id", type=int)
 @state_option
-@click.option("--json", "as_json", is_flag=True)
-def show(run_id: int, state_url: str, as_json: bool) -> None:
-    """One run with its plan, result and undo record."""
-    run = records.get_run(open_state(state_url), run_id)
+def show(run_id: int, state_url: str) -> None:
+    """One run with its plan, result (evidence included) and undo record, as JSON."""
+    run = open_state_store(state_url).run(run_id)
     if run is None:
-        fail(f"no run {run_id}", 1)
+        fail(f"no run {run_id}", ExitCode.FAILED)
     doc = {
         **_public(run),
         "plan": run["plan"],
@@ -88,91 +103,139 @@ def show(run_id: int, state_url: str, as_json: bool) -> None:
     click.echo(json.dumps(doc, indent=2))
 
 
-@click.command()
-@click.argument("action", required=False, default="*")
+@runs.command("audit")
 @state_option
-@click.option("--by", "who", default="on-call", show_default=True, help="Who pulls the switch.")
-def pause(action: str, state_url: str, who: str) -> None:
-    """Kill switch: stop ACTION (or every action) from running until `sre resume`."""
-    db = open_state(state_url)
-    with state.transaction(db) as conn:
-        conn.execute(state.switches.delete().where(state.switches.c.name == action))
-        conn.execute(
-            state.switches.insert().values(name=action, paused_at=time.time(), paused_by=who)
-        )
-    state.record(
-        db,
-        action=None if action == "*" else action,
-        outcome="paused",
-        reason="kill switch on",
-        actor=who,
-    )
-    click.echo(f"paused {'every action' if action == '*' else action}")
-
-
-@click.command()
-@click.argument("action", required=False, default="*")
-@state_option
-@click.option("--by", "who", default="on-call", show_default=True)
-def resume(action: str, state_url: str, who: str) -> None:
-    """Lift the kill switch for ACTION (or the global one)."""
-    db = open_state(state_url)
-    with state.transaction(db) as conn:
-        conn.execute(state.switches.delete().where(state.switches.c.name == action))
-    state.record(
-        db,
-        action=None if action == "*" else action,
-        outcome="resumed",
-        reason="kill switch off",
-        actor=who,
-    )
-    click.echo(f"resumed {'every action' if action == '*' else action}")
-
-
-@click.group()
-def circuit() -> None:
-    """Circuits open when a target spends its daily attempt budget."""
-
-
-@circuit.command("status")
-@state_option
+@click.option("--limit", default=100, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
-def circuit_status(state_url: str, as_json: bool) -> None:
-    db = open_state(state_url)
-    found = records.open_circuits(db)
-    switches = records.paused(db)
+def audit_cmd(state_url: str, limit: int, as_json: bool) -> None:
+    """Every decision, refusals included, newest first."""
+    found = open_state_store(state_url).audit(limit)
     if as_json:
-        click.echo(json.dumps({"open": found, "paused": switches}, indent=2, default=str))
+        click.echo(json.dumps(found, indent=2, default=str))
         return
-    click.echo(
-        "no open circuit"
-        if not found
-        else "\n".join(
-            f"OPEN {c['action']} {c['target']} since {_when(c['opened_at'])}: {c['reason']}"
-            for c in found
+    for row in found:
+        click.echo(
+            f"{when(row['at'])}  {row['outcome']:<20} {row['action'] or '-':<12} "
+            f"{row['alertname'] or '-'} {row['target'] or ''}: {row['reason'] or ''}"
         )
-    )
-    for s in switches:
-        click.echo(f"PAUSED {s['name']} by {s['paused_by']} since {_when(s['paused_at'])}")
 
 
-@circuit.command("reset")
-@click.argument("action")
-@click.argument("target")
+@runs.command("approve")
+@click.argument("run_id", type=int)
+@click.option("--by", "who", required=True, help="Who approves (recorded in the audit log).")
 @state_option
-@click.option("--by", "who", default="on-call", show_default=True)
-def circuit_reset(action: str, target: str, state_url: str, who: str) -> None:
-    """Close the circuit of ACTION on TARGET so the automation may try again."""
-    db = open_state(state_url)
-    with state.transaction(db) as conn:
-        gone = conn.execute(
-            sa.delete(state.circuits).where(
-                state.circuits.c.action == action, state.circuits.c.target == target
-            )
-        ).rowcount
-    if not gone:
-        fail(f"no open circuit for {action} {target}", 1)
-    state.record(
-        db, action=action, target=target, outcome="circuit_reset", reason="reset by hand", actor=who
+@service_options
+@service_name_option
+@location_options
+def approve(
+    run_id: int,
+    who: str,
+    state_url: str,
+    service_path: str,
+    env_name: str,
+    service_name: str | None,
+    lake: str | None,
+    quarantine: str | None,
+    backup: str | None,
+    prometheus: str | None,
+) -> None:
+    """Run a remediation that waits for approval (mode approve), as WHO."""
+    service = spec(service_path, env_name, service_name)
+    store = open_state_store(state_url, service.name)
+    run = store.run(run_id)
+    if run is None or run["state"] != "pending":
+        fail(f"run {run_id} is not waiting for approval", ExitCode.FAILED)
+    if run["service"] != service.name:
+        fail(
+            f"run {run_id} belongs to service {run['service']}, not {service.name}", ExitCode.USAGE
+        )
+    policy = next(
+        (
+            p
+            for p in service.remediation
+            if p.alertname == run["alertname"] and p.action == run["action"]
+        ),
+        None,
     )
-    click.echo(f"circuit of {action} {target} closed")
+    if policy is None:
+        fail(f"no policy {run['alertname']}/{run['action']} in the spec any more", ExitCode.FAILED)
+    if not store.approve(run_id, who):  # a claim: two approvals cannot both run it
+        fail(f"run {run_id} was approved by someone else meanwhile", ExitCode.FAILED)
+    runner = runner_for(store, deps_from(lake, quarantine, backup, prometheus), who)
+    alert = parse_alert(run["alert"])
+    incident = f"{run['fingerprint']}-{run['episode']}"
+    store.record(
+        time.time(),
+        alertname=run["alertname"],
+        fingerprint=run["fingerprint"],
+        episode=run["episode"],
+        action=run["action"],
+        target=run["target"],
+        outcome="approved",
+        reason=f"approved by {who}",
+        actor=who,
+        run=run_id,
+    )
+    try:
+        plan = make_plan(runner.registry, policy, run["target"], runner.deps, incident)
+        outcome = runner.execute(run_id, policy, plan, alert, incident)
+    except SreError as exc:
+        runner.finish(run_id, policy, alert, run["target"], "failed", {"error": str(exc)})
+        fail(f"run {run_id} failed: {exc}", ExitCode.FAILED)
+    click.echo(f"run {run_id} approved by {who}: {outcome}")
+    if outcome != "success":
+        raise SystemExit(ExitCode.FAILED)
+
+
+@runs.command("undo")
+@click.argument("run_id", type=int)
+@state_option
+@location_options
+@click.option("--by", "who", default="on-call", show_default=True)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def undo(
+    run_id: int,
+    state_url: str,
+    lake: str | None,
+    quarantine: str | None,
+    backup: str | None,
+    prometheus: str | None,
+    who: str,
+    yes: bool,
+) -> None:
+    """Reverse a run from its undo record (quarantine: move objects back; restore: old pointer)."""
+    store = open_state_store(state_url)
+    run = store.run(run_id)
+    if run is None:
+        fail(f"no run {run_id}", ExitCode.FAILED)
+    action = actions().get(run["action"]) if run["action"] in actions() else None
+    if action is None or not action.undoable or not run["undo"]:
+        fail(
+            f"run {run_id} ({run['action']}, {run['outcome']}) has no undo record", ExitCode.FAILED
+        )
+    if not yes:
+        click.confirm(f"undo {run['action']} of {run['target']} (run {run_id})?", abort=True)
+    try:
+        outcome = action.undo(run["undo"], deps_from(lake, quarantine, backup, prometheus))
+    except SreError as exc:
+        fail(str(exc), ExitCode.FAILED)
+    store.update(
+        run_id,
+        outcome="undone" if outcome.ok else run["outcome"],
+        result={**(run["result"] or {}), "undo": outcome.detail},
+    )
+    store.record(
+        time.time(),
+        alertname=run["alertname"],
+        fingerprint=run["fingerprint"],
+        episode=run["episode"],
+        action=run["action"],
+        target=run["target"],
+        outcome="undone" if outcome.ok else "undo_failed",
+        reason=outcome.detail,
+        actor=who,
+        run=run_id,
+    )
+    if not outcome.ok:
+        fail(f"undo of run {run_id} failed: {outcome.detail}", ExitCode.FAILED)
+    click.echo(f"run {run_id} undone: {outcome.detail}")

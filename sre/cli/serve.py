@@ -1,28 +1,38 @@
-"""`sre serve` (the webhook) and `sre simulate` (what it would do, touching nothing)."""
+"""`sre serve` (the webhook) and `sre simulate` (what it would do now, touching nothing)."""
 
 from __future__ import annotations
 
 import json
 import logging
 import signal
-import sys
 import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import click
 from prometheus_client import CollectorRegistry
 
-from sre.cli.common import F, env, fail, load, open_state, service_options, state_option
-from sre.errors import PayloadError, SreError, UnsafeTarget
-from sre.remediation import decide, payload, records
-from sre.remediation.actions.base import Stores
-from sre.remediation.clients import AlertmanagerGuard, PrometheusCheck
+from sre.cli.common import fail, service_options, state_option
+from sre.cli.wiring import (
+    actions,
+    deps_from,
+    location_options,
+    open_state_store,
+    runner_for,
+    service_name_option,
+    spec,
+)
+from sre.errors import PayloadError, SreError
+from sre.exitcodes import ExitCode
+from sre.remediation import payload
+from sre.remediation.clients import AlertmanagerGuard
 from sre.remediation.engine import RemediationEngine
-from sre.remediation.executor import ActionExecutor
+from sre.remediation.evaluate import evaluate, over_blast_radius, targets_of
 from sre.remediation.metrics import RemediationMetrics
-from sre.remediation.server import Credentials
+from sre.remediation.run import make_plan
+from sre.remediation.server import ActionPool, Credentials
 from sre.remediation.server import serve as start_server
-from sre.storage import open_store
 
 
 def _secrets(paths: tuple[Path, ...]) -> tuple[bytes, ...]:
@@ -31,40 +41,9 @@ def _secrets(paths: tuple[Path, ...]) -> tuple[bytes, ...]:
         try:
             lines = path.read_bytes().splitlines()
         except OSError as exc:
-            fail(f"cannot read {path}: {exc.strerror}", 2)
+            fail(f"cannot read {path}: {exc.strerror}", ExitCode.USAGE)
         found.extend(line.strip() for line in lines if line.strip())
     return tuple(found)
-
-
-def stores_from(lake: str | None, quarantine: str | None, backup: str | None) -> Stores | None:
-    if not (lake and quarantine and backup):
-        return None
-    settings = env()
-    try:
-        return Stores(
-            lake=open_store(lake, env=settings),
-            quarantine=open_store(
-                quarantine, env=settings, create=not quarantine.startswith("s3://")
-            ),
-            backup=open_store(backup, env=settings, create=not backup.startswith("s3://")),
-        )
-    except SreError as exc:
-        fail(str(exc), 3)
-
-
-def location_options(func: F) -> F:
-    func = click.option(
-        "--lake", metavar="URL", envvar="POTATO_LAKE", help="The lake ($POTATO_LAKE)."
-    )(func)
-    func = click.option(
-        "--quarantine",
-        metavar="URL",
-        envvar="SRE_QUARANTINE",
-        help="Where quarantined objects go ($SRE_QUARANTINE).",
-    )(func)
-    return click.option(
-        "--backup", metavar="URL", envvar="SRE_BACKUP", help="Backups ($SRE_BACKUP)."
-    )(func)
 
 
 @click.command()
@@ -94,10 +73,12 @@ def location_options(func: F) -> F:
     help="Pre-check and silence through this Alertmanager.",
 )
 @click.option(
-    "--prometheus",
-    metavar="URL",
-    envvar="PROMETHEUS_URL",
-    help="Verify that conditions cleared through this Prometheus.",
+    "--actions",
+    "parallel",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Runs carried out at once (each on its own thread; the worker keeps draining).",
 )
 def serve(
     host: str,
@@ -110,8 +91,9 @@ def serve(
     lake: str | None,
     quarantine: str | None,
     backup: str | None,
-    alertmanager: str | None,
     prometheus: str | None,
+    alertmanager: str | None,
+    parallel: int,
 ) -> None:
     """Receive Alertmanager webhooks at POST /alertmanager and remediate, once per episode.
 
@@ -121,29 +103,39 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     credentials = Credentials(tokens=_secrets(token_files), basic=_secrets(basic_files))
     if not credentials.tokens and not credentials.basic:
-        fail("give --token-file or --basic-auth-file: the webhook never runs unauthenticated", 2)
-    service = load(service_path, env_name)
+        fail(
+            "give --token-file or --basic-auth-file: the webhook never runs unauthenticated",
+            ExitCode.USAGE,
+        )
+    service = spec(service_path, env_name)
+    store = open_state_store(state_url, service.name)
+    metrics = RemediationMetrics(CollectorRegistry(), (p.action for p in service.remediation))
+    deps = deps_from(lake, quarantine, backup, prometheus)
+    guard = AlertmanagerGuard(alertmanager) if alertmanager else None
+    pool = ActionPool(parallel)
     engine = RemediationEngine(
-        db=open_state(state_url),
+        store=store,
         policies=service.remediation,
-        executor=ActionExecutor(
-            stores=stores_from(lake, quarantine, backup),
-            env=env(),
-            prometheus=PrometheusCheck(prometheus) if prometheus else None,
-        ),
-        metrics=RemediationMetrics(CollectorRegistry()),
-        guard=AlertmanagerGuard(alertmanager) if alertmanager else None,
+        registry=actions(),
+        runner=runner_for(store, deps, "sre serve", guard, metrics),
+        metrics=metrics,
+        dispatch=pool.submit,
     )
+    engine.runner.max_concurrent = parallel
     try:
         server, worker = start_server(engine, credentials, host, port)
     except OSError as exc:
-        fail(f"cannot listen on {host}:{port}: {exc.strerror}", 3)
+        fail(f"cannot listen on {host}:{port}: {exc.strerror}", ExitCode.UNAVAILABLE)
     # shutdown() waits for serve_forever() to return, so it must run off the main thread.
     signal.signal(
         signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown, daemon=True).start()
     )
     logging.getLogger("sre.serve").info(
-        "listening on http://%s:%d (state %s)", host, server.server_port, state_url.split("@")[-1]
+        "listening on http://%s:%d for %s (state %s)",
+        host,
+        server.server_port,
+        service.name,
+        state_url.split("@")[-1],
     )
     try:
         server.serve_forever(poll_interval=0.2)
@@ -152,6 +144,8 @@ def serve(
     finally:
         worker.stop()
         worker.join(timeout=30)
+        deps.children.terminate_all()  # a run cut short is recorded on the next start
+        pool.shutdown(wait=False)
         server.server_close()
 
 
@@ -163,6 +157,7 @@ def serve(
 )
 @state_option
 @service_options
+@service_name_option
 @location_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def simulate(
@@ -170,56 +165,57 @@ def simulate(
     state_url: str,
     service_path: str,
     env_name: str,
+    service_name: str | None,
     lake: str | None,
     quarantine: str | None,
     backup: str | None,
+    prometheus: str | None,
     as_json: bool,
 ) -> None:
-    """What the webhook would do with PAYLOAD.json now, without doing any of it."""
-    service = load(service_path, env_name)
+    """What the webhook would do with PAYLOAD.json now, without doing any of it.
+
+    The same decisions as `sre serve` (duplicates, cooldowns, circuits, rate limit included),
+    from the state store as it is; plans are read, never applied.
+    """
+    service = spec(service_path, env_name, service_name)
     try:
         note = payload.parse(payload_file.read_bytes())
     except PayloadError as exc:
-        fail(f"{payload_file}: {exc}", 2)
-    db = open_state(state_url)
-    executor = ActionExecutor(stores=stores_from(lake, quarantine, backup))
-    import time
-
-    found: list[dict[str, object]] = []
+        fail(f"{payload_file}: {exc}", ExitCode.USAGE)
+    store = open_state_store(state_url, service.name)
+    registry, deps = actions(), deps_from(lake, quarantine, backup, prometheus)
+    found: list[dict[str, Any]] = []
     for alert in note.alerts:
-        policies = decide.select(service.remediation, alert)
-        if alert.status == "resolved" or not policies:
-            found.append(
-                {
-                    "alert": alert.name,
-                    "fingerprint": alert.fingerprint,
-                    "outcome": "resolved" if alert.status == "resolved" else "no_policy",
-                }
-            )
-            continue
-        for policy in policies:
-            entry: dict[str, object] = {
+        chosen = targets_of(alert, service.remediation, registry)
+        episode, stale = store.episode_of(alert.fingerprint, alert.starts_at.timestamp())
+        facts = store.facts(
+            [(p.action, t) for p, t in chosen if isinstance(t, str)],
+            fingerprint=alert.fingerprint,
+            episode=episode,
+            stale=stale,
+            now=time.time(),
+            max_runs_per_minute=30,
+        )
+        for verdict in evaluate(alert, service.remediation, facts, registry):
+            entry: dict[str, Any] = {
                 "alert": alert.name,
                 "fingerprint": alert.fingerprint,
-                "action": policy.action,
-                "mode": policy.mode,
+                "outcome": verdict.outcome,
+                "reason": verdict.reason,
             }
-            try:
-                target = decide.target(policy, alert.labels)
-            except UnsafeTarget as exc:
-                found.append({**entry, "outcome": "refused_target", "reason": str(exc)})
-                continue
-            decision = decide.decide(policy, records.facts(db, policy.action, target, time.time()))
-            entry.update(target=target, outcome=decision.outcome, reason=decision.reason)
-            if decision.runs:
+            if verdict.policy is not None:
+                entry.update(
+                    action=verdict.policy.action, mode=verdict.policy.mode, target=verdict.target
+                )
+            if verdict.runs and verdict.policy is not None:
                 try:
-                    plan = executor.plan(policy, target, alert, "simulation")
+                    plan = make_plan(registry, verdict.policy, verdict.target, deps, "simulation")
                     entry["plan"] = plan.describe()
-                    too_big = decide.within_blast_radius(policy, plan.objects, plan.bytes)
+                    too_big = over_blast_radius(verdict.policy, plan.objects, plan.bytes)
                     if too_big:
                         entry.update(outcome="blocked_blast_radius", reason=too_big)
                 except SreError as exc:
-                    entry["plan"] = [f"cannot plan: {exc}"]
+                    entry.update(outcome="plan_failed", reason=f"cannot plan: {exc}")
             found.append(entry)
     if as_json:
         click.echo(json.dumps(found, indent=2))
@@ -227,9 +223,7 @@ def simulate(
     for entry in found:
         line = f"{entry['alert']} ({entry['fingerprint']}): {entry['outcome']}"
         if "action" in entry:
-            target = str(entry.get("target", ""))
-            line += f" -> {entry['action']} {target} [{entry['mode']}]: {entry.get('reason', '')}"
-        click.echo(line)
-        for step in entry.get("plan", []):  # type: ignore[attr-defined]
+            line += f" -> {entry['action']} {entry['target']} [{entry['mode']}]"
+        click.echo(f"{line}: {entry['reason']}")
+        for step in entry.get("plan", []):
             click.echo(f"    {step}")
-    sys.exit(0)

@@ -1,188 +1,198 @@
 """The remediation engine: admit webhook deliveries, then act on them exactly once per episode.
 
-`admit` runs while Alertmanager waits: parse, check targets, store durably, answer. `process`
-runs later in a worker: split the notification into alerts, settle each alert's episode, let
-the pure `decide` functions choose, audit every decision, and run the action when allowed.
+`admit` runs while Alertmanager waits: parse, validate every selected policy's target (the
+refusals are audited in the same transaction that stores the delivery), answer. `drain` runs
+in the worker: settle each alert's episode, gather the facts, let the pure `evaluate` decide,
+audit every verdict, record runs, and hand the runs that act to `dispatch` (a thread pool in
+`sre serve`), so the worker goes on draining while a long action runs.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine as Database
-
 from sre.errors import SreError, UnsafeTarget
-from sre.remediation import decide, records, state
-from sre.remediation.actions.base import Outcome, Plan, Verification
-from sre.remediation.interfaces import Executor, Guard
+from sre.remediation.action import Plan
+from sre.remediation.evaluate import Verdict, evaluate, over_blast_radius, targets_of
 from sre.remediation.metrics import RemediationMetrics
-from sre.remediation.payload import Alert, Notification, parse
-from sre.remediation.serialize import alert_json, plan_json, resource
+from sre.remediation.payload import Alert, Notification, alert_json, parse, parse_alert
+from sre.remediation.registry import Registry
+from sre.remediation.run import Runner, make_plan
+from sre.remediation.state import StateStore
 from sre.spec.remediation import RemediationPolicy
 
+__all__ = ["Job", "RemediationEngine", "inline"]
+
 log = logging.getLogger("sre.remediation")
+Job = Callable[[], None]
+
+
+def inline(job: Job) -> None:
+    """Run a job on the calling thread (the CLI, and tests that want it done on return)."""
+    job()
 
 
 @dataclass
 class RemediationEngine:
-    db: Database
+    store: StateStore
     policies: Sequence[RemediationPolicy]
-    executor: Executor
+    registry: Registry
+    runner: Runner
     metrics: RemediationMetrics
-    guard: Guard | None = None
+    dispatch: Callable[[Job], None] = inline
     clock: Callable[[], float] = time.time
-    actor: str = "sre serve"
-    max_runs_per_minute: int = 30  # global, across replicas: a storm of alerts cannot stampede
-    max_concurrent: int = 2  # actions running at once, across replicas
-    lock_wait: float = 600.0  # how long a run waits for its target's lock or a free slot
-    executed: list[int] = field(default_factory=list)
-    owner: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    max_runs_per_minute: int = 30  # global, across replicas: a storm cannot stampede
 
     # -- while the request is open -------------------------------------------------------------
 
     def admit(self, body: bytes) -> tuple[int, Notification]:
-        """Validate and durably store one delivery; raises PayloadError or UnsafeTarget."""
+        """Validate and durably store one delivery with its refusals; raises PayloadError."""
         note = parse(body)
+        refusals: list[dict[str, Any]] = []
         for alert in note.alerts:
-            for policy in decide.select(self.policies, alert):
-                try:
-                    decide.target(policy, alert.labels)
-                except UnsafeTarget as exc:
-                    self._audit(alert, None, policy, "refused_target", str(exc), target=exc.target)
-                    raise
-        return state.store_delivery(self.db, body, self.clock()), note
+            if alert.status != "firing":
+                continue
+            for policy, target in targets_of(alert, self.policies, self.registry):
+                if isinstance(target, UnsafeTarget):
+                    refusals.append(
+                        self._row(
+                            alert, policy, "refused_target", str(target), target=target.target
+                        )
+                    )
+                    self.metrics.remediations.labels(policy.action, "refused_target").inc()
+        return self.store.admit(body, self.clock(), refusals), note
 
     # -- in the worker -------------------------------------------------------------------------
 
     def recover(self) -> int:
-        """Runs a stopped process left `running` end as failed, never silently lost."""
-        with state.transaction(self.db) as conn:
-            stuck = conn.execute(sa.select(state.runs).where(state.runs.c.state == "running")).all()
+        """Runs left `running` by a stopped process: an idempotent one starts again once (its
+        second attempt); any other ends `failed` and is audited, never silently lost."""
+        stuck = self.store.interrupted()
         for run in stuck:
-            state.update_run(
-                self.db,
-                run.id,
-                state="done",
-                outcome="failed",
-                finished_at=self.clock(),
-                result={
-                    "error": "interrupted: the service stopped during the run; "
-                    "check the target and rerun or undo by hand"
-                },
+            policy = self._policy(run["alertname"], run["action"])
+            alert = parse_alert(run["alert"])
+            action = self.registry.actions.get(run["action"])
+            again = policy is not None and action is not None and action.restartable(policy.params)
+            if action is not None:  # its holder is gone; the lock would outlast the run
+                self.store.break_lock(action.lock(run["target"]))
+            if again and policy is not None and self.store.restart(run["id"], self.clock()):
+                self._audit(
+                    alert,
+                    run["episode"],
+                    policy,
+                    "restarted",
+                    "interrupted by a restart: attempt 2 of an idempotent action",
+                    target=run["target"],
+                    run=run["id"],
+                )
+                self._dispatch([(run["id"], policy, run["target"], alert, run["episode"])])
+                continue
+            reason = "interrupted: the service stopped during the run; check the target"
+            self.store.finish(run["id"], "failed", {"error": reason}, self.clock())
+            row = self._row(
+                alert,
+                policy,
+                "failed",
+                reason,
+                episode=run["episode"],
+                target=run["target"],
+                run=run["id"],
             )
-            state.record(
-                self.db,
-                alertname=run.alertname,
-                fingerprint=run.fingerprint,
-                episode=run.episode,
-                action=run.action,
-                target=run.target,
-                outcome="failed",
-                reason="interrupted by a restart",
-                actor=self.actor,
-                run=run.id,
-            )
-            self.metrics.remediations.labels(run.action, "failed").inc()
+            self.store.record(self.clock(), **{**row, "action": run["action"]})
+            self.metrics.remediations.labels(run["action"], "failed").inc()
         return len(stuck)
 
     def refresh_gauges(self) -> None:
         """Kill switches and circuits are set from the CLI into the database: mirror them."""
         self.metrics.kill_switch.clear()
-        for switch in records.paused(self.db):
+        for switch in self.store.paused():
             self.metrics.kill_switch.labels(switch["name"]).set(1)
         self.metrics.circuit.clear()
-        for circuit in records.open_circuits(self.db):
+        for circuit in self.store.circuits():
             self.metrics.circuit.labels(circuit["action"], circuit["target"]).set(1)
 
     def drain(self) -> int:
         """Process every stored, unprocessed delivery in arrival order; returns how many."""
         self.refresh_gauges()
         done = 0
-        while batch := state.claim_deliveries(self.db, self.clock()):
+        while batch := self.store.claim(self.clock()):
             for delivery, body in batch:
-                self.process(body)
-                state.mark_processed(self.db, delivery, self.clock())
+                self.process(delivery, body)
+                self.store.processed(delivery, self.clock())
                 done += 1
         return done
 
-    def process(self, body: bytes) -> None:
+    def process(self, delivery: int, body: bytes) -> None:
         note = parse(body)
         if note.truncated_alerts:
             self.metrics.truncated.inc(note.truncated_alerts)
         for alert in note.alerts:
             try:
-                self.handle(alert)
+                self.handle(delivery, alert)
             except SreError as exc:  # one bad alert must not stop the rest of the group
                 log.error("alert %s (%s) not handled: %s", alert.name, alert.fingerprint, exc)
+                self._audit(alert, None, None, "error", f"not handled: {exc}")
 
-    def handle(self, alert: Alert) -> None:
+    def handle(self, delivery: int, alert: Alert) -> None:
         starts = alert.starts_at.timestamp()
         if alert.status == "resolved":
             ends = alert.ends_at.timestamp() if alert.ends_at else self.clock()
-            state.resolved(self.db, alert.fingerprint, alert.name, starts, ends)
+            self.store.resolved(alert.fingerprint, alert.name, starts, ends)
             return
-        policies = decide.select(self.policies, alert)
-        if not policies:
-            self._audit(alert, None, None, "no_policy", "no remediation policy selects this alert")
-            return
-        episode = state.firing(self.db, alert.fingerprint, alert.name, starts)
-        for policy in policies:
-            target = decide.target(policy, alert.labels)
-            if episode is None:
-                self._refuse(
-                    alert,
-                    None,
-                    policy,
-                    target,
-                    "skipped_duplicate",
-                    "stale delivery: this firing predates the episode's resolution",
-                )
-                continue
-            self._consider(alert, episode.id, policy, target)
+        chosen = targets_of(alert, self.policies, self.registry)
+        episode = self.store.firing(alert.fingerprint, alert.name, starts) if chosen else None
+        facts = self.store.facts(
+            [(p.action, t) for p, t in chosen if isinstance(t, str)],
+            fingerprint=alert.fingerprint,
+            episode=episode.id if episode else None,
+            stale=bool(chosen) and episode is None,
+            now=self.clock(),
+            max_runs_per_minute=self.max_runs_per_minute,
+        )
+        acting: list[tuple[int, RemediationPolicy, str, Alert, int]] = []
+        for verdict in evaluate(alert, self.policies, facts, self.registry):
+            run = self._settle(delivery, alert, episode.id if episode else None, verdict)
+            if run is not None and verdict.policy is not None and episode is not None:
+                acting.append((run, verdict.policy, verdict.target, alert, episode.id))
+        if acting:
+            self._dispatch(acting)
 
-    def _consider(self, alert: Alert, episode: int, policy: RemediationPolicy, target: str) -> None:
-        if state.has_run(self.db, policy.action, target, alert.fingerprint, episode):
-            self._refuse(
-                alert,
-                episode,
-                policy,
-                target,
-                "skipped_duplicate",
-                "this episode already has a run",
+    def _settle(
+        self, delivery: int, alert: Alert, episode: int | None, verdict: Verdict
+    ) -> int | None:
+        """Audit one verdict and record its run; returns the run when it is to act now."""
+        policy, target = verdict.policy, verdict.target
+        if policy is None:
+            self._audit(alert, episode, None, verdict.outcome, verdict.reason)
+            return None
+        if verdict.outcome == "refused_target":
+            if not self.store.refused_at_admission(delivery, alert.fingerprint, policy.action):
+                self._refuse(alert, episode, policy, verdict.outcome, verdict.reason, target)
+            return None
+        if not verdict.runs or episode is None:
+            if verdict.opens_circuit and self.store.open_circuit(
+                policy.action, target, verdict.reason, self.clock()
+            ):
+                self.metrics.circuit.labels(policy.action, target).set(1)
+            self._refuse(alert, episode, policy, verdict.outcome, verdict.reason, target)
+            return None
+        try:
+            plan = make_plan(
+                self.registry, policy, target, self.runner.deps, _incident(alert, episode)
             )
-            return
-        facts = records.facts(self.db, policy.action, target, self.clock())
-        decision = decide.decide(policy, facts)
-        if not decision.runs:
-            if decision.outcome == "blocked_circuit" and not facts.circuit_open:
-                self._open_circuit(policy.action, target, decision.reason)
-            self._refuse(alert, episode, policy, target, decision.outcome, decision.reason)
-            return
-        incident = f"{alert.fingerprint}-{episode}"
-        plan = self.executor.plan(policy, target, alert, incident)
-        too_big = decide.within_blast_radius(policy, plan.objects, plan.bytes)
+        except SreError as exc:
+            self._refuse(alert, episode, policy, "plan_failed", f"cannot plan: {exc}", target)
+            return None
+        too_big = over_blast_radius(policy, plan.objects, plan.bytes)
         if too_big:
-            self._refuse(alert, episode, policy, target, "blocked_blast_radius", too_big, plan)
-            return
-        acting = decision.outcome == "act"
-        if acting and state.started_since(self.db, self.clock() - 60) >= self.max_runs_per_minute:
-            self._refuse(
-                alert,
-                episode,
-                policy,
-                target,
-                "blocked_rate_limit",
-                f"over {self.max_runs_per_minute} runs started in the last minute",
-            )
-            return
-        run = state.open_run(
-            self.db,
+            self._refuse(alert, episode, policy, "blocked_blast_radius", too_big, target, plan)
+            return None
+        acting = verdict.outcome == "act"
+        run = self.store.open_run(
             {
                 "action": policy.action,
                 "target": target,
@@ -192,152 +202,94 @@ class RemediationEngine:
                 "mode": policy.mode,
                 "state": "running"
                 if acting
-                else ("pending" if decision.outcome == "awaiting_approval" else "done"),
-                "outcome": None if acting else decision.outcome,
-                "plan": plan_json(plan),
+                else ("pending" if verdict.outcome == "awaiting_approval" else "done"),
+                "outcome": None if acting else verdict.outcome,
+                "plan": plan.json(),
                 "alert": alert_json(alert),
+                "attempt": 1,
                 "started_at": self.clock(),
                 "finished_at": None if acting else self.clock(),
-            },
+            }
         )
         if run is None:  # another request or replica won the race for this episode
-            self._refuse(
-                alert,
-                episode,
-                policy,
-                target,
-                "skipped_duplicate",
-                "this episode already has a run",
-            )
-            return
+            reason = "this episode already has a run"
+            self._refuse(alert, episode, policy, "skipped_duplicate", reason, target)
+            return None
         self._audit(
             alert,
             episode,
             policy,
-            decision.outcome,
-            decision.reason,
+            verdict.outcome,
+            verdict.reason,
             target=target,
             run=run,
             plan=plan,
         )
         if not acting:
-            self.metrics.remediations.labels(policy.action, decision.outcome).inc()
-            return
-        self.execute(run, policy, plan, alert, incident)
+            self.metrics.remediations.labels(policy.action, verdict.outcome).inc()
+            return None
+        return run
 
-    def execute(
-        self, run: int, policy: RemediationPolicy, plan: Plan, alert: Alert, incident: str
-    ) -> str:
-        """Pre-check, silence, apply, verify, record. Returns the outcome."""
-        started = time.perf_counter()
-        silence: str | None = None
-        if self.guard is not None and not self.guard.still_firing(alert):
-            return self._finish(
-                run,
-                policy,
-                alert,
-                "skipped_resolved",
-                {"reason": "Alertmanager no longer shows the alert firing (or it is silenced)"},
-            )
-        lock = resource(policy.action, plan.target)
-        if not self._wait_for(lock):
-            return self._finish(
-                run,
-                policy,
-                alert,
-                "failed",
-                {"reason": f"{lock} stayed busy for {self.lock_wait:g} s"},
-            )
-        try:
-            if self.guard is not None:
-                silence = self.guard.silence(
-                    alert, 60, f"sre remediation run {run}: {policy.action}"
-                )
-            self.executed.append(run)
-            try:
-                outcome = self.executor.apply(policy, plan, incident)
-            except SreError as exc:
-                outcome = Outcome(False, detail=str(exc))
-            # The silence covers the action only: while it holds, Alertmanager drops the
-            # resolved notice, and the episode would stay open long after the fix.
-            if silence and self.guard is not None:
-                self.guard.expire(silence)
-            try:
-                verification = (
-                    self.executor.verify(policy, plan, alert)
-                    if outcome.ok
-                    else Verification(False, outcome.detail)
-                )
-            except SreError as exc:
-                verification = Verification(False, str(exc))
-        finally:
-            state.release(self.db, lock, self.owner)
-        self.metrics.duration.labels(policy.action).observe(time.perf_counter() - started)
-        ok = outcome.ok and verification.ok
-        result = {
-            "detail": outcome.detail,
-            "verified": verification.ok,
-            "verification": verification.detail,
-            "done": [asdict(s) for s in outcome.done],
-            "silence": silence,
-        }
-        state.update_run(self.db, run, undo=dict(outcome.undo) if outcome.undo else None)
-        return self._finish(run, policy, alert, "success" if ok else "failed", result)
+    def _dispatch(self, runs: list[tuple[int, RemediationPolicy, str, Alert, int]]) -> None:
+        """One job per alert: its runs go in policy order (quarantine, restore, then rerun)."""
 
-    # -- helpers -------------------------------------------------------------------------------
+        def job() -> None:
+            for run, policy, target, alert, episode in runs:
+                incident = _incident(alert, episode)
+                try:
+                    plan = make_plan(self.registry, policy, target, self.runner.deps, incident)
+                    self.runner.execute(run, policy, plan, alert, incident)
+                except SreError as exc:
+                    self.runner.finish(run, policy, alert, target, "failed", {"error": str(exc)})
+                except Exception as exc:
+                    log.exception("run %s crashed", run)
+                    self.runner.finish(run, policy, alert, target, "failed", {"error": repr(exc)})
 
-    def _wait_for(self, lock: str) -> bool:
-        """The target's lock and a free slot under `max_concurrent`, waiting up to `lock_wait`."""
-        deadline = time.monotonic() + self.lock_wait
-        while True:
-            if state.running_count(self.db) <= self.max_concurrent and state.acquire(
-                self.db, lock, self.owner, self.clock(), ttl=self.lock_wait + 3600
-            ):
-                return True
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.2)
+        self.dispatch(job)
 
-    def _finish(
-        self,
-        run: int,
-        policy: RemediationPolicy,
-        alert: Alert,
-        outcome: str,
-        result: dict[str, Any],
-    ) -> str:
-        state.update_run(
-            self.db, run, state="done", outcome=outcome, result=result, finished_at=self.clock()
+    def _policy(self, alertname: str, action: str) -> RemediationPolicy | None:
+        return next(
+            (p for p in self.policies if p.alertname == alertname and p.action == action), None
         )
-        state.record(
-            self.db,
-            alertname=alert.name,
-            fingerprint=alert.fingerprint,
-            action=policy.action,
-            outcome=outcome,
-            reason=str(result.get("verification") or result.get("reason") or ""),
-            actor=self.actor,
-            run=run,
-        )
-        self.metrics.remediations.labels(policy.action, outcome).inc()
-        return outcome
-
-    def _open_circuit(self, action: str, target: str, reason: str) -> None:
-        if state.open_circuit(self.db, action, target, reason, self.clock()):
-            self.metrics.circuit.labels(action, target).set(1)
 
     def _refuse(
         self,
         alert: Alert,
         episode: int | None,
         policy: RemediationPolicy,
-        target: str,
         outcome: str,
         reason: str,
+        target: str,
         plan: Plan | None = None,
     ) -> None:
         self._audit(alert, episode, policy, outcome, reason, target=target, plan=plan)
         self.metrics.remediations.labels(policy.action, outcome).inc()
+
+    def _row(
+        self,
+        alert: Alert,
+        policy: RemediationPolicy | None,
+        outcome: str,
+        reason: str,
+        *,
+        episode: int | None = None,
+        target: str = "",
+        run: int | None = None,
+        plan: Plan | None = None,
+    ) -> dict[str, Any]:
+        return {
+            "alertname": alert.name,
+            "fingerprint": alert.fingerprint,
+            "episode": episode,
+            "action": policy.action if policy else None,
+            "target": target or None,
+            "policy": f"{policy.key} ({policy.mode})" if policy else None,
+            "outcome": outcome,
+            "reason": reason,
+            "actor": self.runner.actor,
+            "run": run,
+            "plan": plan.json() if plan else None,
+        }
 
     def _audit(
         self,
@@ -346,22 +298,12 @@ class RemediationEngine:
         policy: RemediationPolicy | None,
         outcome: str,
         reason: str,
-        *,
-        target: str = "",
-        run: int | None = None,
-        plan: Plan | None = None,
+        **extra: Any,
     ) -> None:
-        state.record(
-            self.db,
-            alertname=alert.name,
-            fingerprint=alert.fingerprint,
-            episode=episode,
-            action=policy.action if policy else None,
-            target=target or None,
-            policy=f"{policy.alertname}->{policy.action} ({policy.mode})" if policy else None,
-            outcome=outcome,
-            reason=reason,
-            actor=self.actor,
-            run=run,
-            plan=plan_json(plan) if plan else None,
+        self.store.record(
+            self.clock(), **self._row(alert, policy, outcome, reason, episode=episode, **extra)
         )
+
+
+def _incident(alert: Alert, episode: int) -> str:
+    return f"{alert.fingerprint}-{episode}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from sre.remediation import conventions as c
@@ -9,6 +11,8 @@ from sre.remediation import conventions as c
 OUTCOMES = (
     "success",
     "failed",
+    "timed_out",
+    "plan_failed",
     "dry_run",
     "skipped_duplicate",
     "skipped_cooldown",
@@ -25,7 +29,9 @@ OUTCOMES = (
 
 
 class RemediationMetrics:
-    def __init__(self, registry: CollectorRegistry) -> None:
+    """`actions`: the action names whose series start at 0 (those the service's policies use)."""
+
+    def __init__(self, registry: CollectorRegistry, actions: Iterable[str] = ()) -> None:
         self.registry = registry
         self.remediations = Counter(
             c.REMEDIATIONS_TOTAL.removesuffix("_total"),
@@ -63,6 +69,6 @@ class RemediationMetrics:
             "Alerts Alertmanager left out of a notification (truncatedAlerts).",
             registry=registry,
         )
-        for action in ("retrigger", "quarantine", "restore"):
+        for action in sorted(set(actions)):
             for outcome in OUTCOMES:
                 self.remediations.labels(action, outcome)

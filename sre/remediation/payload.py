@@ -7,6 +7,7 @@ and only ever matched against allow-lists later; nothing here interprets them.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +18,7 @@ from sre.errors import PayloadError
 MAX_LABELS = 64
 MAX_VALUE = 4096
 STATUSES = ("firing", "resolved")
+_FINGERPRINT = re.compile(r"[0-9A-Za-z]{1,64}", re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +96,7 @@ def _alert(doc: Any, index: int) -> Alert:
     if starts is None:
         raise PayloadError(f"field {where}startsAt is the zero time")
     fingerprint = _require(doc, "fingerprint", str, where)
-    if not fingerprint or len(fingerprint) > 64 or not fingerprint.isalnum():
+    if not _FINGERPRINT.fullmatch(fingerprint):  # ASCII only: str.isalnum takes "１２"
         raise PayloadError(f"field {where}fingerprint must be 1-64 letters or digits")
     return Alert(
         status=status,
@@ -139,3 +141,16 @@ def parse(body: bytes) -> Notification:
 def parse_alert(doc: Any) -> Alert:
     """One alert object, validated like those inside a payload."""
     return _alert(doc, 0)
+
+
+def alert_json(alert: Alert) -> dict[str, Any]:
+    """The alert as Alertmanager sent it (the inverse of `parse_alert`): runs keep it."""
+    return {
+        "status": alert.status,
+        "labels": dict(alert.labels),
+        "annotations": dict(alert.annotations),
+        "startsAt": alert.starts_at.isoformat(),
+        "endsAt": alert.ends_at.isoformat() if alert.ends_at else "0001-01-01T00:00:00Z",
+        "fingerprint": alert.fingerprint,
+        "generatorURL": alert.generator_url,
+    }

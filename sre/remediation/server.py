@@ -1,8 +1,11 @@
 """`sre serve`: the Alertmanager webhook, its metrics and health, and the worker behind it.
 
-A request is answered as soon as its body is stored durably; actions run afterwards in the
-worker thread. Status codes follow what Alertmanager does with them: it retries only 5xx, so
-bad input gets a final 4xx with a one-line reason and a failed store gets a 503.
+A request is answered as soon as its body is stored durably; the worker thread decides
+afterwards and hands the runs that act to an `ActionPool`, so a two-hour command never stops
+it from draining the next delivery. Status codes follow what Alertmanager does with them: it
+retries only 5xx, so bad input gets a final 4xx with a one-line reason and a failed store gets
+a 503. An alert whose target is refused is still a 202: the refusal is an audit record, and a
+4xx would lose the rest of its group.
 """
 
 from __future__ import annotations
@@ -11,17 +14,17 @@ import base64
 import hmac
 import json
 import logging
+import queue
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import sqlalchemy as sa
 from prometheus_client import generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from sre.errors import PayloadError, SreError, StateError, UnsafeTarget
-from sre.remediation.engine import RemediationEngine
+from sre.errors import PayloadError, SreError, StateError
+from sre.remediation.engine import Job, RemediationEngine
 
 MAX_BODY = 1 << 20
 DRAIN_LIMIT = 16 << 20  # read (and drop) an oversized body up to this, so the client sees the 413
@@ -56,6 +59,38 @@ class Credentials:
         for secret in allowed:
             matched |= hmac.compare_digest(given, secret)
         return 200 if matched else 403
+
+
+class ActionPool:
+    """`size` daemon threads that carry out runs, beside the worker that decides. Daemons: a
+    stopping `sre serve` does not wait for a two-hour run; the run is found `running` on the
+    next start and restarted (idempotent actions) or recorded failed."""
+
+    def __init__(self, size: int) -> None:
+        self._jobs: queue.Queue[Job | None] = queue.Queue()
+        self._threads = [
+            threading.Thread(target=self._work, name=f"sre-action-{i}", daemon=True)
+            for i in range(size)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            try:
+                job()
+            except Exception:  # jobs record their own failures; the thread must live on
+                log.exception("an action job crashed")
+
+    def submit(self, job: Job) -> None:
+        self._jobs.put(job)
+
+    def shutdown(self, wait: bool) -> None:
+        for _ in self._threads:
+            self._jobs.put(None)
+        if wait:
+            for thread in self._threads:
+                thread.join()
 
 
 class Worker(threading.Thread):
@@ -125,10 +160,7 @@ def make_handler(
             elif path == "/healthz":
                 self._reply(200, {"status": "ok"})
             elif path == "/readyz":
-                try:
-                    with engine.db.connect() as conn:
-                        conn.execute(sa.text("SELECT 1"))
-                except sa.exc.SQLAlchemyError:
+                if not engine.store.ping():
                     self._reply(503, {"status": "state store unavailable"})
                     return
                 self._reply(200, {"status": "ready"})
@@ -164,9 +196,6 @@ def make_handler(
             body = self.rfile.read(int(length))
             try:
                 delivery, note = engine.admit(body)
-            except UnsafeTarget as exc:
-                self._error(422, f"refused: {exc}")
-                return
             except PayloadError as exc:
                 self._error(400, str(exc))
                 return

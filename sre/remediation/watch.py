@@ -40,7 +40,7 @@ def remediator_alerts() -> tuple[Alert, ...]:
         ),
         Alert(
             name="RemediationCircuitOpen",
-            command="sre circuit reset --action ACTION --target TARGET",
+            command="sre circuit reset ACTION TARGET",
             priority=Priority.P1,
             summary="Remediation gave up on a target: its circuit is open",
             description="The daily attempt budget for this action and target is spent; "
@@ -53,13 +53,13 @@ def remediator_alerts() -> tuple[Alert, ...]:
             cases=(
                 Case(
                     "open",
-                    {f'{c.CIRCUIT_OPEN}{{action="retrigger",target="potato"}}': "0 1x10"},
+                    {f'{c.CIRCUIT_OPEN}{{action="command",target="potato"}}': "0 1x10"},
                     at=300,
-                    fires=({"action": "retrigger", "target": "potato"},),
+                    fires=({"action": "command", "target": "potato"},),
                 ),
                 Case(
                     "closed",
-                    {f'{c.CIRCUIT_OPEN}{{action="retrigger",target="potato"}}': "0x10"},
+                    {f'{c.CIRCUIT_OPEN}{{action="command",target="potato"}}': "0x10"},
                     at=300,
                 ),
             ),
@@ -98,7 +98,7 @@ def remediator_alerts() -> tuple[Alert, ...]:
         ),
         Alert(
             name="RemediationKillSwitchOn",
-            command="sre resume --action ACTION",
+            command="sre resume ACTION",
             priority=Priority.P3,
             summary="Automated remediation is paused by its kill switch",
             description="Someone paused an action; resume it once the reason is gone.",

@@ -1,30 +1,29 @@
 """Remediation policies: which alert triggers which action, in which mode, within which limits.
 
-The engine that applies them comes later; the policy is declared now so the runbook can say what
-the automation does and print its command-line equivalent.
+`action` names an action in the registry (the built-ins and every `sre.actions` plugin); its
+`params` are checked against the action's typed parameters when the spec is built, so a typo
+is a spec error listing what is known, not a failed run at 3 a.m.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from sre.errors import SpecError
 from sre.spec.alert import frozen_map
 
-__all__ = ["ACTIONS", "MODES", "Action", "Limits", "Mode", "RemediationPolicy"]
+__all__ = ["MODES", "Limits", "Mode", "RemediationPolicy"]
 
-Action = Literal["retrigger", "quarantine", "restore"]
 Mode = Literal["off", "dry_run", "approve", "auto"]
-ACTIONS: tuple[Action, ...] = ("retrigger", "quarantine", "restore")
 MODES: tuple[Mode, ...] = ("off", "dry_run", "approve", "auto")
 
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Safety limits: cooldown per (action, target), attempts per target per day (then the
-    circuit opens and a human is paged), and a blast-radius cap per run."""
+    """Safety limits: cooldown per (service, action, target), attempts per target per day (then
+    the circuit opens and a human is paged), and a blast-radius cap per run."""
 
     cooldown: int = 900
     max_attempts_per_day: int = 3
@@ -37,34 +36,61 @@ class Limits:
                 raise SpecError("must be positive", owner="Limits", field=name)
 
 
+def _shell_word(value: str) -> str:
+    safe = value and all(ch.isascii() and (ch.isalnum() or ch in "/._=:,-@") for ch in value)
+    return value if safe else "'" + value.replace("'", "'\"'\"'") + "'"
+
+
 @dataclass(frozen=True, slots=True)
 class RemediationPolicy:
-    """alertname + label matchers -> action, mode and limits."""
+    """alertname + label matchers -> action (by registry name), its params, mode and limits."""
 
     alertname: str
-    action: Action
+    action: str
     mode: Mode = "dry_run"
     matchers: Mapping[str, str] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
-    params: Mapping[str, str] = field(default_factory=dict)  # e.g. prefix, backup, cronjob
-    command: tuple[str, ...] = ()  # retrigger: the pipeline's command, run without a shell
+    params: Mapping[str, Any] = field(default_factory=dict)
+    service: str = field(default="", compare=False)  # set by the Service that holds it
 
     def __post_init__(self) -> None:
+        from sre.remediation.registry import default_registry
+
         owner = f"RemediationPolicy {self.alertname}/{self.action}"
         object.__setattr__(self, "matchers", frozen_map(self.matchers))
-        object.__setattr__(self, "params", frozen_map(self.params))
-        if self.action not in ACTIONS:
-            raise SpecError(f"unknown action {self.action!r}", owner=owner, field="action")
         if self.mode not in MODES:
             raise SpecError(f"unknown mode {self.mode!r}", owner=owner, field="mode")
-        if self.action == "retrigger" and not self.command:
-            raise SpecError("retrigger needs the pipeline's command", owner=owner, field="command")
-        prefix = self.params.get("prefix", "silver/")
-        if not prefix.startswith("silver/") or ".." in prefix:
-            raise SpecError("prefix must sit under silver/", owner=owner, field="params")
+        registry = default_registry()
+        if self.action not in registry:
+            known = ", ".join(sorted(registry.actions))
+            raise SpecError(
+                f"unknown action {self.action!r}; known: {known}", owner=owner, field="action"
+            )
+        object.__setattr__(self, "params", registry.params(self.action, self.params, owner))
+
+    @property
+    def key(self) -> str:
+        """`alertname/action`: how the CLI names one policy of a service."""
+        return f"{self.alertname}/{self.action}"
+
+    def command_line(self, service: str, env: str = "prod") -> str:
+        """What a human types to do the same by hand (dry-run unless `--execute` is added).
+
+        `--service-name` makes the command refuse any spec but `service`'s, and `--alert`
+        picks this policy among the service's policies of the same action."""
+        from sre.remediation.registry import default_registry
+
+        action = default_registry().get(self.action)
+        words = ["sre", "remediate", self.action]
+        label = action.target_label
+        if label:
+            words.append(_shell_word(str(self.params.get(label) or label.upper())))
+        words += ["--alert", self.alertname, "--service-name", _shell_word(service)]
+        if env != "prod":
+            words += ["--env", env]
+        return " ".join(words)
 
     @property
     def cli(self) -> str:
-        """What a human types to do the same by hand (dry-run unless `--execute`)."""
-        args = " ".join(f"--{key} {value}" for key, value in self.params.items())
-        return f"sre remediate {self.action} {args}".rstrip()
+        """`command_line` for the policy's own service."""
+        return self.command_line(self.service or "SERVICE")

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from prometheus_client.parser import text_string_to_metric_families
 
-from sre.remediation import state
+from sre.remediation.state import schema as state
 from sre.stack import processes
 from sre.stack.errors import StackError
 from sre.stack.stack import Running

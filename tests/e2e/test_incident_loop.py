@@ -54,15 +54,15 @@ def test_stale_data_is_retriggered_once_and_the_alert_resolves(
     runs = [
         r for r in obs.runs(incident.marks["origin"]) if r["fingerprint"] == incident.fingerprint
     ]
-    assert [(r["action"], r["outcome"]) for r in runs] == [("retrigger", "success")]
+    assert [(r["action"], r["outcome"]) for r in runs] == [("command", "success")]
     evidence = incident.evidence
     assert evidence["snapshot_after"] != evidence["snapshot_before"]
     assert evidence["drop_published"]
     assert evidence["last_success_after"] > evidence["last_success_before"]
     assert obs.alerts(STALE) == []
     metrics = obs.remediator_metrics()
-    assert metrics['sre_remediations_total{action="retrigger",outcome="success"}'] >= 1
-    assert metrics['sre_remediations_total{action="retrigger",outcome="skipped_duplicate"}'] >= 1
+    assert metrics['sre_remediations_total{action="command",outcome="success"}'] >= 1
+    assert metrics['sre_remediations_total{action="command",outcome="skipped_duplicate"}'] >= 1
     assert metrics['sre_webhook_requests_total{code="202"}'] >= 2
     assert incident.marks["started"] - incident.marks["webhook"] < 5.0
 
@@ -88,9 +88,9 @@ def test_corrupted_silver_is_quarantined_restored_and_rerun_once(
         r for r in obs.runs(incident.marks["origin"]) if r["fingerprint"] == incident.fingerprint
     ]
     assert sorted((r["action"], r["outcome"]) for r in runs) == [
+        ("command", "success"),
         ("quarantine", "success"),
         ("restore", "success"),
-        ("retrigger", "success"),
     ]
     assert evidence["quarantine_target"] == damaged_prefix(evidence["victim"])
     assert evidence["victim_quarantined"] and evidence["provenance"]
@@ -104,4 +104,4 @@ def test_corrupted_silver_is_quarantined_restored_and_rerun_once(
         assert (
             metrics[f'sre_remediations_total{{action="{action}",outcome="skipped_duplicate"}}'] >= 1
         )
-    assert metrics['sre_remediations_total{action="retrigger",outcome="success"}'] >= 1
+    assert metrics['sre_remediations_total{action="command",outcome="success"}'] >= 1

@@ -29,7 +29,7 @@ def artefacts(tmp_path: Path) -> Path:
     subprocess.run(
         [SRE, "generate", "--env", "demo", "--out", str(out)], cwd=REPO, check=True,
         capture_output=True,
-    )  # fmt: skip
+    )
     return out
 
 
@@ -47,14 +47,14 @@ def test_up_status_down_through_the_command_line(artefacts: Path, tmp_path: Path
     started = subprocess.run(
         [*base, "up", "--dir", str(folder), "--artefacts", str(artefacts), "--json"],
         capture_output=True, text=True, check=False, timeout=120,
-    )  # fmt: skip
+    )
     record = json.loads(started.stdout) if started.returncode == 0 else {}
     try:
         assert started.returncode == 0, started.stderr
         assert set(record["pids"]) == {"pushgateway", "alertmanager", "remediator", "prometheus"}
         assert all(url.startswith("http://127.0.0.1:") for url in record["urls"].values())
         status = subprocess.run([*base, "status", "--dir", str(folder), "--json"],
-                                capture_output=True, text=True, check=False)  # fmt: skip
+                                capture_output=True, text=True, check=False)
         assert status.returncode == 0 and all(json.loads(status.stdout)["alive"].values())
         am = yaml.safe_load((folder / "alertmanager.yml").read_text())
         hooks = [h for r in am["receivers"] for h in r.get("webhook_configs", [])]
@@ -62,7 +62,7 @@ def test_up_status_down_through_the_command_line(artefacts: Path, tmp_path: Path
     finally:
         subprocess.run([*base, "down", "--dir", str(folder)], check=False, capture_output=True)
     assert not any(psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-                   for pid in record.get("pids", {}).values())  # fmt: skip
+                   for pid in record.get("pids", {}).values())
     after = subprocess.run([*base, "status", "--dir", str(folder)], capture_output=True, text=True)
     assert after.returncode == 1 and "no stack recorded" in after.stdout
 

@@ -176,7 +176,7 @@ SERVICE = Service(
     ),
     remediation=(
         RemediationPolicy(
-            "JobStale", "retrigger", mode="auto", command=("job", "run"), params={"pipeline": "job"}
+            "JobStale", "command", mode="auto", params={"argv": ["job", "run"], "target": "job"}
         ),
     ),
     labels={"pipeline": "job"},

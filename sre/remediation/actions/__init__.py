@@ -1,2 +1,2 @@
-"""Remediation actions, one per module: `plan()` is pure, `apply()`/`verify()`/`undo()` act
-through the stores passed in."""
+"""The built-in remediation actions, one module each (plugins come through the `sre.actions`
+entry-point group; see `sre.remediation.registry`)."""

@@ -8,16 +8,27 @@ before anything moves and after the run, so a run can be reversed from there alo
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sre.errors import ObjectNotFound, RemediationError, SreError, UnsafeTarget
-from sre.remediation.actions.base import Outcome, Plan, Step, Stores, Verification
-from sre.remediation.actions.transfer import (
+from sre.errors import RemediationError, SpecError, SreError, UnsafeTarget
+from sre.remediation import targets
+from sre.remediation.action import (
+    BaseAction,
+    Deps,
+    Outcome,
+    Param,
+    Params,
+    Plan,
+    Step,
+    Stores,
+    Verification,
+)
+from sre.remediation.payload import Alert
+from sre.remediation.quarantine_store import load_undo, save, save_quietly, undo_key
+from sre.remediation.transfer import (
     check_incident,
     fetched,
     head_or_none,
@@ -26,37 +37,31 @@ from sre.remediation.actions.transfer import (
     place,
     transfer,
 )
-from sre.storage import ObjectInfo, ObjectStore
+from sre.storage import ObjectInfo
 
 ACTION = "quarantine"
 ROOT = "silver"
-UNDO_NAME = "_undo.json"
-# An allow-list, not a deny-list: no spaces, quotes, `;`, `$`, `\`, `:`, NUL or non-ASCII.
-SAFE_PREFIX = re.compile(r"[A-Za-z0-9._=/-]+")
+DATA_LOCK = "data:silver"  # quarantine, restore and backup never overlap
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ACTION", "apply", "check_prefix", "inventory", "load_undo", "plan", "undo", "verify"]
+__all__ = [
+    "ACTION",
+    "Quarantine",
+    "apply",
+    "check_prefix",
+    "inventory",
+    "load_undo",
+    "plan",
+    "undo",
+    "verify",
+]
 
 
 def check_prefix(prefix: str) -> str:
-    """Return `prefix` if it names objects of one silver table, else raise UnsafeTarget."""
-
-    def refuse(reason: str) -> UnsafeTarget:
-        return UnsafeTarget(f"refused: {reason}", action=ACTION, target=prefix)
-
-    if not prefix.startswith(f"{ROOT}/"):
-        raise refuse("the prefix must start with silver/ (keys in the lake, no URL, no bucket)")
-    if not SAFE_PREFIX.fullmatch(prefix):
-        raise refuse("only letters, digits and . _ = / - may appear in a prefix")
-    parts = prefix.removesuffix("/").split("/")
-    if any(part in ("", ".", "..") for part in parts):
-        raise refuse("empty, '.' and '..' path segments are not allowed")
-    if len(parts) < 2:
-        raise refuse("name at least one table: silver/<table>/...")
-    if parts[1].startswith("_"):
-        raise refuse("the pointer and the manifests (silver/_*) are never quarantined")
-    return prefix
+    """Return `prefix` if it names objects of one silver table, else raise UnsafeTarget (the
+    one validator of quarantine targets, `targets.silver_prefix`)."""
+    return targets.silver_prefix(prefix, action=ACTION)
 
 
 def matches(prefix: str, key: str) -> bool:
@@ -71,10 +76,6 @@ def inventory(stores: Stores, prefix: str) -> list[ObjectInfo]:
     so an unsafe one never reaches the store."""
     check_prefix(prefix)
     return [o for o in heads(stores.lake, prefix) if matches(prefix, o.key)]
-
-
-def undo_key(incident: str) -> str:
-    return f"{incident}/{UNDO_NAME}"
 
 
 def plan(prefix: str, objects: Sequence[ObjectInfo], *, incident: str) -> Plan:
@@ -107,20 +108,6 @@ def plan(prefix: str, objects: Sequence[ObjectInfo], *, incident: str) -> Plan:
     return Plan(ACTION, prefix, (record, *copies, *deletes), notes)
 
 
-def load_undo(store: ObjectStore, incident: str) -> dict[str, Any] | None:
-    """The undo record saved in the quarantine store for `incident`, or None."""
-    check_incident(incident, action=ACTION)
-    try:
-        record: dict[str, Any] = json.loads(store.read_bytes(undo_key(incident)))
-    except ObjectNotFound:
-        return None
-    except ValueError as exc:
-        raise RemediationError(
-            f"malformed undo record: {exc}", action=ACTION, target=incident
-        ) from exc
-    return record
-
-
 def apply(plan: Plan, stores: Stores, *, incident: str, now: datetime) -> Outcome:
     """Copy, read back, then delete; on a storage error stop and return the partial record."""
     _check(plan, incident)
@@ -144,10 +131,15 @@ def apply(plan: Plan, stores: Stores, *, incident: str, now: datetime) -> Outcom
         if earlier is not None and earlier.get("state") != "undone":
             items = {item["src"]: item for item in earlier.get("items", [])}
         for step in copies:
-            items[step.src] = {"src": step.src, "dst": step.dst, "size": step.size,
-                               "sha256": step.sha256, "state": "pending"}  # fmt: skip
+            items[step.src] = {
+                "src": step.src,
+                "dst": step.dst,
+                "size": step.size,
+                "sha256": step.sha256,
+                "state": "pending",
+            }
         record["items"] = list(items.values())
-        _save(stores.quarantine, record)
+        save(stores.quarantine, record)
         for step in copies:
             with fetched(stores.lake, step.src) as source:
                 provenance = {
@@ -161,16 +153,16 @@ def apply(plan: Plan, stores: Stores, *, incident: str, now: datetime) -> Outcom
             items[step.src].update(size=held.size, sha256=held.sha256, state="copied")
             done.append(Step("copy", step.src, step.dst, "quarantine", held.size, held.sha256))
         record["state"] = "copied"
-        _save(stores.quarantine, record)
+        save(stores.quarantine, record)
         for step in deletes:
             stores.lake.delete(step.src)
             items[step.src]["state"] = "deleted"
             done.append(step)
         record["state"] = "done"
-        _save(stores.quarantine, record)
+        save(stores.quarantine, record)
     except SreError as exc:
         record["state"] = "partial"
-        _save_quietly(stores.quarantine, record)
+        save_quietly(stores.quarantine, record)
         return Outcome(False, tuple(done), record, f"stopped after {len(done)} steps: {exc}")
     return Outcome(True, tuple(done), record, f"quarantined {len(copies)} objects")
 
@@ -221,7 +213,7 @@ def undo(record: Mapping[str, Any], stores: Stores) -> Outcome:
         partial = {**record, "state": "undo_partial", "items": items}
         return Outcome(False, tuple(done), partial, f"undo stopped after {len(done)} steps: {exc}")
     state = "undone" if not problems else "undo_incomplete"
-    _save_quietly(stores.quarantine, {**record, "state": state, "items": items})
+    save_quietly(stores.quarantine, {**record, "state": state, "items": items})
     detail = "; ".join(problems) or f"{len(items)} objects back in the lake"
     return Outcome(not problems, tuple(done), {**record, "state": state}, detail)
 
@@ -271,14 +263,52 @@ def _check(plan: Plan, incident: str) -> None:
             )
 
 
-def _save(store: ObjectStore, record: Mapping[str, Any]) -> None:
-    data = json.dumps(record, indent=2, sort_keys=True).encode()
-    store.write_bytes(undo_key(str(record["incident"])), data)
+class Quarantine(BaseAction):
+    """The registered action: the target is the alert's `prefix` label (or the policy's)."""
 
+    name = ACTION
+    summary = "move every object under a silver prefix to quarantine, verified, with undo"
+    destructive = True
+    undoable = True
+    target_label = "prefix"
+    params = (
+        Param("label", "str", "the alert label that names the prefix", "prefix"),
+        Param("prefix", "str", "the prefix when the alert has no such label", ""),
+    )
 
-def _save_quietly(store: ObjectStore, record: Mapping[str, Any]) -> None:
-    # The store may be the thing that failed; the Outcome still carries the record.
-    try:
-        _save(store, record)
-    except SreError as exc:
-        log.warning("could not save the undo record in %s: %s", store.url, exc)
+    def check_params(self, params: Params, owner: str) -> None:
+        if params["prefix"]:
+            try:
+                check_prefix(params["prefix"])
+            except UnsafeTarget as exc:
+                raise SpecError(str(exc), owner=owner, field="params.prefix") from exc
+
+    def lock(self, target: str) -> str:
+        return DATA_LOCK
+
+    def target(self, labels: Mapping[str, str], params: Params) -> str:
+        value = labels.get(params["label"]) or params["prefix"]
+        if not value:
+            raise UnsafeTarget(
+                f"the alert has no {params['label']!r} label and the policy names no prefix",
+                action=ACTION,
+                target="-",
+            )
+        return check_prefix(value)
+
+    def inspect(self, target: str, params: Params, deps: Deps) -> list[ObjectInfo]:
+        return inventory(deps.need_stores(ACTION), target)
+
+    def plan(self, target: str, params: Params, facts: Any, incident: str) -> Plan:
+        return plan(target, facts, incident=incident)
+
+    def apply(self, plan: Plan, params: Params, deps: Deps, incident: str) -> Outcome:
+        return apply(plan, deps.need_stores(ACTION), incident=incident, now=deps.now())
+
+    def verify(
+        self, plan: Plan, outcome: Outcome, params: Params, deps: Deps, alert: Alert
+    ) -> Verification:
+        return verify(plan, deps.need_stores(ACTION))
+
+    def undo(self, record: Mapping[str, Any], deps: Deps) -> Outcome:
+        return undo(record, deps.need_stores(ACTION))

@@ -11,19 +11,30 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sre.errors import ManifestError, RemediationError, SreError, UnsafeTarget
+from sre.errors import ManifestError, RemediationError, SpecError, SreError, UnsafeTarget
+from sre.remediation import backups, targets
+from sre.remediation.action import (
+    BaseAction,
+    Deps,
+    Outcome,
+    Param,
+    Params,
+    Plan,
+    Step,
+    Stores,
+    Verification,
+)
 from sre.remediation.actions import backup
-from sre.remediation.actions.base import Outcome, Plan, Step, Stores, Verification
-from sre.remediation.actions.transfer import check_incident, iso, transfer
+from sre.remediation.actions.quarantine import DATA_LOCK
+from sre.remediation.backups import Inventory, inventory, restored
+from sre.remediation.payload import Alert
+from sre.remediation.transfer import check_incident, iso, transfer
 from sre.storage.manifest import (
     FileEntry,
     Manifest,
-    Problem,
-    TableEntry,
     commit,
     from_json,
     manifest_key,
@@ -41,6 +52,7 @@ ROOT = "silver"
 __all__ = [
     "ACTION",
     "Inventory",
+    "Restore",
     "apply",
     "inventory",
     "plan",
@@ -51,29 +63,6 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Inventory:
-    """What restore decides from: the backup (its label resolved), its problems, current silver."""
-
-    label: str
-    backup: Manifest | None
-    problems: tuple[Problem, ...]
-    current: Manifest | None
-
-
-def inventory(stores: Stores, target: str) -> Inventory:
-    """Resolve `latest`, validate the backup in full and read the committed manifest."""
-    label = backup.latest(stores.backup) if target == "latest" else backup.check_label(target)
-    if label is None:
-        raise RemediationError("no complete dated backup exists", action=ACTION, target=target)
-    problems = tuple(backup.validate(stores.backup, label))
-    try:
-        manifest: Manifest | None = backup.read_backup(stores.backup, label)
-    except ManifestError:
-        manifest = None
-    return Inventory(label, manifest, problems, read_current(stores.lake, ROOT))
-
-
 def plan_from(stores: Stores, target: str, *, incident: str) -> Plan:
     """`inventory` then `plan`: what the engine and the CLI call."""
     return plan(target, inventory(stores, target), incident=incident)
@@ -81,26 +70,6 @@ def plan_from(stores: Stores, target: str, *, incident: str) -> Plan:
 
 def snapshot_id(incident: str) -> str:
     return f"restore-{incident}"
-
-
-def restored(
-    source: Manifest, *, label: str, snapshot: str, parent: str | None, created_at: str
-) -> Manifest:
-    """The manifest of the restored snapshot: the backup's tables, files renamed under the new
-    snapshot id, same sizes, checksums, rows and schemas (pure)."""
-    tables: dict[str, TableEntry] = {}
-    for name, table in sorted(source.tables.items()):
-        if not name.replace("_", "").isalnum() or not name.isascii():
-            raise UnsafeTarget("table names are letters, digits and _", action=ACTION, target=name)
-        files = tuple(
-            FileEntry(
-                f"{ROOT}/{name}/snapshot={snapshot}/part-{i:05d}.parquet", f.size, f.sha256, f.rows
-            )
-            for i, f in enumerate(table.files)
-        )
-        tables[name] = TableEntry(files=files, schema=table.schema)
-    extra = {**source.extra, "restored_from": {"backup": label, "snapshot": source.snapshot}}
-    return Manifest(snapshot, created_at, tables, parent=parent, extra=extra)
 
 
 def plan(target: str, inv: Inventory, *, incident: str) -> Plan:
@@ -125,7 +94,7 @@ def plan(target: str, inv: Inventory, *, incident: str) -> Plan:
     copies = tuple(
         Step(
             "copy",
-            src=backup.backup_key(inv.label, old.key),
+            src=backups.backup_key(inv.label, old.key),
             dst=fresh.key,
             store="lake",
             size=old.size,
@@ -137,7 +106,7 @@ def plan(target: str, inv: Inventory, *, incident: str) -> Plan:
     finish = (
         Step(
             "write",
-            src=f"{ROOT}/{inv.label}/{backup.MANIFEST_NAME}",
+            src=f"{ROOT}/{inv.label}/{backups.MANIFEST_NAME}",
             dst=manifest_key(ROOT, new),
             store="lake",
             sha256=hashlib.sha256(data).hexdigest(),
@@ -226,7 +195,7 @@ def verify(subject: Plan | Outcome, stores: Stores) -> Verification:
     if current is None or current.snapshot != new:
         return Verification(False, f"the pointer names {current and current.snapshot}, not {new}")
     problems = [f"{p.key}: {p.reason}" for p in verify_manifest(stores.lake, current)]
-    source = backup.read_backup(stores.backup, label)
+    source = backups.read_backup(stores.backup, label)
     for name in sorted(set(source.tables) | set(current.tables)):
         want = [(f.size, f.sha256, f.rows) for f in _files(source, name)]
         if [(f.size, f.sha256, f.rows) for f in _files(current, name)] != want:
@@ -300,4 +269,47 @@ def _facts(plan: Plan, incident: str) -> tuple[str, str, str | None]:
         raise RemediationError(
             "plan was made for another incident", action=ACTION, target=plan.target
         )
-    return backup.check_label(plan.target), step.dst, step.detail.get("from") or None
+    return backups.check_label(plan.target), step.dst, step.detail.get("from") or None
+
+
+class Restore(BaseAction):
+    """The registered action: the target is the alert's `backup` label, else the policy's."""
+
+    name = ACTION
+    summary = "restore silver from a validated backup under a new snapshot; undo moves it back"
+    destructive = True
+    undoable = True
+    target_label = "backup"
+    params = (
+        Param("label", "str", "the alert label that names the backup", "backup"),
+        Param("backup", "str", "YYYY-MM-DD or latest, when the alert names none", "latest"),
+    )
+
+    def check_params(self, params: Params, owner: str) -> None:
+        try:
+            targets.backup_label(params["backup"], action=ACTION)
+        except UnsafeTarget as exc:
+            raise SpecError(str(exc), owner=owner, field="params.backup") from exc
+
+    def lock(self, target: str) -> str:
+        return DATA_LOCK
+
+    def target(self, labels: Mapping[str, str], params: Params) -> str:
+        return targets.backup_label(labels.get(params["label"]) or params["backup"], action=ACTION)
+
+    def inspect(self, target: str, params: Params, deps: Deps) -> Inventory:
+        return inventory(deps.need_stores(ACTION), target)
+
+    def plan(self, target: str, params: Params, facts: Any, incident: str) -> Plan:
+        return plan(target, facts, incident=incident)
+
+    def apply(self, plan: Plan, params: Params, deps: Deps, incident: str) -> Outcome:
+        return apply(plan, deps.need_stores(ACTION), incident=incident, now=deps.now())
+
+    def verify(
+        self, plan: Plan, outcome: Outcome, params: Params, deps: Deps, alert: Alert
+    ) -> Verification:
+        return verify(plan, deps.need_stores(ACTION))
+
+    def undo(self, record: Mapping[str, Any], deps: Deps) -> Outcome:
+        return undo(record, deps.need_stores(ACTION))

@@ -92,3 +92,21 @@ def resolved(
                         resolved_at=ends_at,
                     )
                 )
+
+
+def peek(engine: Engine, fingerprint: str, starts_at: float) -> tuple[int | None, bool]:
+    """(the open episode's id or None, whether a firing at `starts_at` would be stale)."""
+    with transaction(engine) as conn:
+        open_id = conn.execute(
+            sa.select(episodes.c.id).where(
+                episodes.c.fingerprint == fingerprint, episodes.c.resolved_at.is_(None)
+            )
+        ).scalar()
+        if open_id is not None:
+            return int(open_id), False
+        stale = conn.execute(
+            sa.select(episodes.c.id).where(
+                episodes.c.fingerprint == fingerprint, episodes.c.resolved_at >= starts_at
+            )
+        ).first()
+    return None, stale is not None

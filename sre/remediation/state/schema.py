@@ -19,6 +19,7 @@ deliveries = sa.Table(
     "deliveries",
     meta,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("service", sa.String(64), nullable=False),
     sa.Column("received_at", sa.Float, nullable=False),
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("claimed_at", sa.Float),
@@ -46,7 +47,8 @@ runs = sa.Table(
     "runs",
     meta,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("service", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
     sa.Column("target", sa.String(1024), nullable=False),
     sa.Column("fingerprint", sa.String(64), nullable=False),
     sa.Column("episode", sa.Integer, nullable=False),
@@ -59,9 +61,12 @@ runs = sa.Table(
     sa.Column("result", sa.Text),
     sa.Column("undo", sa.Text),
     sa.Column("approved_by", sa.String(256)),
+    sa.Column("attempt", sa.Integer, nullable=False, default=1),
     sa.Column("started_at", sa.Float, nullable=False),
     sa.Column("finished_at", sa.Float),
-    sa.UniqueConstraint("action", "target", "fingerprint", "episode", name="one_run_per_episode"),
+    sa.UniqueConstraint(
+        "service", "action", "target", "fingerprint", "episode", name="one_run_per_episode"
+    ),
 )
 locks = sa.Table(
     "locks",
@@ -73,7 +78,8 @@ locks = sa.Table(
 circuits = sa.Table(
     "circuits",
     meta,
-    sa.Column("action", sa.String(32), primary_key=True),
+    sa.Column("service", sa.String(64), primary_key=True),
+    sa.Column("action", sa.String(64), primary_key=True),
     sa.Column("target", sa.String(1024), primary_key=True),
     sa.Column("opened_at", sa.Float, nullable=False),
     sa.Column("reason", sa.Text, nullable=False),
@@ -90,10 +96,12 @@ audit = sa.Table(
     meta,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("at", sa.Float, nullable=False),
+    sa.Column("service", sa.String(64)),
+    sa.Column("delivery", sa.Integer),
     sa.Column("alertname", sa.String(256)),
     sa.Column("fingerprint", sa.String(64)),
     sa.Column("episode", sa.Integer),
-    sa.Column("action", sa.String(32)),
+    sa.Column("action", sa.String(64)),
     sa.Column("target", sa.String(1024)),
     sa.Column("policy", sa.Text),
     sa.Column("outcome", sa.String(32), nullable=False),
@@ -117,9 +125,23 @@ def connect(url: str) -> Engine:
                 # Replicas start together: one creates the tables while the others wait.
                 conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4242001)")
             meta.create_all(conn, checkfirst=True)
+            _check_schema(conn)
+    except StateError:
+        raise
     except (SQLAlchemyError, OSError) as exc:
         raise StateError(f"cannot open state {_safe(url)}: {str(exc).splitlines()[0]}") from exc
     return engine
+
+
+def _check_schema(conn: Connection) -> None:
+    """Refuse a database an older sre created: its keys lack the service (two services on one
+    database would share circuits), and silently mixing the two is worse than stopping."""
+    columns = {c["name"] for c in sa.inspect(conn).get_columns("runs")}
+    if "service" not in columns or "attempt" not in columns:
+        raise StateError(
+            "the state database predates runs keyed by service: move it aside (or point "
+            "--state at a new one); `sre runs list --state OLD` of an older sre still reads it"
+        )
 
 
 def _safe(url: str) -> str:

@@ -21,7 +21,7 @@ def test_routes_go_by_severity_after_the_remediation_webhook() -> None:
     assert routes[0]["receiver"] == "sre-remediator" and routes[0]["continue"] is True
     assert [r["matchers"] for r in routes[1:]] == [
         ['severity="critical"'], ['severity="warning"'], ['severity="info"'],
-    ]  # fmt: skip
+    ]
     assert "PipelineDataStale" in routes[0]["matchers"][0]
 
 

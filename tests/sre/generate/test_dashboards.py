@@ -7,7 +7,7 @@ from sre.generate.dashboards import grafana_dashboards
 RUNBOOK_PANELS = {
     "Silver Data Freshness", "Task Success/Failure Rates", "Task latency p95",
     "Rows Processed by Task", "Pipeline Error Logs", "Remediation Activity",
-}  # fmt: skip
+}
 
 
 def _board() -> dict[str, object]:

@@ -41,7 +41,8 @@ def test_an_alert_page_has_every_section_the_exact_query_and_the_cli() -> None:
     alert = resolved.alerts[0]
     assert expression(alert, resolved) in page
     assert (
-        remediation_command(alert, resolved) == "sre remediate retrigger --pipeline potato-pipeline"
+        remediation_command(alert, resolved)
+        == "sre remediate command --alert PipelineDataStale --service-name potato-pipeline"
     )
     assert remediation_command(alert, resolved) in page
     assert "L4" not in page  # P1: no director
@@ -71,7 +72,7 @@ def test_a_hand_written_page_without_mitigation_is_refused() -> None:
 def test_sections_split_on_second_level_headings() -> None:
     assert parse_sections("intro\n## A\n\none\n### sub\n## B\ntwo\n", "x") == {
         "": "intro", "A": "one\n### sub", "B": "two",
-    }  # fmt: skip
+    }
 
 
 def test_action_pages_written_by_people_join_the_site_and_its_nav() -> None:

@@ -25,7 +25,7 @@ import pytest
 from moto import mock_aws
 
 from sre.errors import StorageError
-from sre.remediation.actions.base import Stores
+from sre.remediation.action import Stores
 from sre.storage import LocalStore, ObjectInfo, ObjectStore
 from sre.storage.manifest import FileEntry, Manifest, TableEntry, commit
 from sre.storage.s3 import S3Store

@@ -1,54 +1,139 @@
-"""Test doubles for the engine: a recording executor and payload builders."""
+"""Test doubles for the engine: recording actions behind the real names, an engine around them,
+and payload builders."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from sre.remediation.actions.base import Outcome, Plan, Step, Verification
+from prometheus_client import CollectorRegistry
+
+from sre.remediation.action import Deps, Outcome, Params, Plan, Step, Verification
+from sre.remediation.actions.command import Command
+from sre.remediation.actions.quarantine import Quarantine
+from sre.remediation.engine import RemediationEngine
+from sre.remediation.metrics import RemediationMetrics
 from sre.remediation.payload import Alert
+from sre.remediation.registry import Registry
+from sre.remediation.run import Runner
+from sre.remediation.state import StateStore
 from sre.spec.remediation import Limits, RemediationPolicy
 
 T0 = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
+SERVICE = "test-service"
 
 
 @dataclass
-class RecordingExecutor:
+class Recorder:
+    """What the fake actions were asked to apply: (action, target, incident)."""
+
     applied: list[tuple[str, str, str]] = field(default_factory=list)
     fail: bool = False
     objects: int = 1
 
-    def plan(self, policy: RemediationPolicy, target: str, alert: Alert, incident: str) -> Plan:
-        steps = tuple(
-            Step(op="copy", src=f"{target}{i}", dst=f"q/{i}", size=10) for i in range(self.objects)
-        )
-        return Plan(policy.action, target, steps)
-
-    def apply(self, policy: RemediationPolicy, plan: Plan, incident: str) -> Outcome:
-        self.applied.append((policy.action, plan.target, incident))
+    def outcome(self, plan: Plan, incident: str) -> Outcome:
+        self.applied.append((plan.action, plan.target, incident))
         if self.fail:
             return Outcome(False, detail="boom")
-        return Outcome(
-            True, done=plan.steps, undo={"items": [s.src for s in plan.steps]}, detail="ok"
-        )
+        return Outcome(True, plan.steps, {"items": [s.src for s in plan.steps]}, "ok")
 
-    def verify(self, policy: RemediationPolicy, plan: Plan, alert: Alert) -> Verification:
-        return Verification(True, "cleared")
+
+class RecordingCommand(Command):
+    """`command` as the engine sees it, but apply only records."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        self.recorder = recorder
+
+    def apply(self, plan: Plan, params: Params, deps: Deps, incident: str) -> Outcome:
+        return self.recorder.outcome(plan, incident)
+
+    def verify(
+        self, plan: Plan, outcome: Outcome, params: Params, deps: Deps, alert: Alert
+    ) -> Verification:
+        return Verification(outcome.ok, "cleared" if outcome.ok else outcome.detail)
+
+
+class RecordingQuarantine(Quarantine):
+    """`quarantine` with the real target validator, a made-up inventory and a recording apply."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        self.recorder = recorder
+
+    def inspect(self, target: str, params: Params, deps: Deps) -> int:
+        return self.recorder.objects
+
+    def plan(self, target: str, params: Params, facts: Any, incident: str) -> Plan:
+        steps = tuple(Step("copy", src=f"{target}{i}", dst=f"q/{i}", size=10) for i in range(facts))
+        return Plan(self.name, target, steps)
+
+    def apply(self, plan: Plan, params: Params, deps: Deps, incident: str) -> Outcome:
+        return self.recorder.outcome(plan, incident)
+
+    def verify(
+        self, plan: Plan, outcome: Outcome, params: Params, deps: Deps, alert: Alert
+    ) -> Verification:
+        return Verification(outcome.ok, "quarantined")
+
+
+def recording_registry(recorder: Recorder) -> Registry:
+    return Registry.of([RecordingCommand(recorder), RecordingQuarantine(recorder)])
+
+
+def make_engine(
+    tmp: Path,
+    *policies: RemediationPolicy,
+    recorder: Recorder | None = None,
+    clock: list[float] | None = None,
+    registry: Registry | None = None,
+    deps: Deps | None = None,
+    service: str = SERVICE,
+    db: str | None = None,
+) -> RemediationEngine:
+    store = StateStore.open(db or f"sqlite:///{tmp / 'state.db'}", service)
+    now = clock if clock is not None else [1_800_000_000.0]
+    registry = registry or recording_registry(recorder or Recorder())
+    metrics = RemediationMetrics(CollectorRegistry(), registry.actions)
+    runner = Runner(store, registry, deps or Deps(), metrics, clock=lambda: now[0])
+    return RemediationEngine(
+        store=store,
+        policies=list(policies) or [policy()],
+        registry=registry,
+        runner=runner,
+        metrics=metrics,
+        clock=lambda: now[0],
+    )
+
+
+def deliver(engine: RemediationEngine, body: bytes) -> None:
+    engine.admit(body)
+    engine.drain()
+
+
+def outcomes(engine: RemediationEngine) -> list[str]:
+    return [r["outcome"] for r in reversed(engine.store.audit())]
 
 
 def policy(
     alertname: str = "PipelineDataStale",
-    action: str = "retrigger",
+    action: str = "command",
     mode: str = "auto",
+    params: Mapping[str, Any] | None = None,
     **limits: int,
 ) -> RemediationPolicy:
+    given = (
+        params
+        if params is not None
+        else ({"argv": ["true"], "target": "pipeline"} if action == "command" else {})
+    )
     return RemediationPolicy(
         alertname,
-        action,  # type: ignore[arg-type]
+        action,
         mode=mode,  # type: ignore[arg-type]
-        command=("true",) if action == "retrigger" else (),
+        params=given,
         limits=Limits(**{"cooldown": 1, "max_attempts_per_day": 100, **limits}),
     )
 

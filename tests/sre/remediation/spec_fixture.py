@@ -1,5 +1,5 @@
-"""A service spec for process-level tests: the pipeline's spec with a harmless retrigger that
-appends a line to $SRE_TEST_MARKER, so a test can count real executions."""
+"""A service spec for process-level tests: the pipeline's spec with a harmless rerun `command`
+that appends a line to $SRE_TEST_MARKER, so a test can count real executions."""
 
 from __future__ import annotations
 
@@ -20,10 +20,15 @@ SERVICE = dataclasses.replace(
         dataclasses.replace(
             policy,
             mode="auto",
-            command=(sys.executable, "-c", COUNT_RUN),
+            # One target per `pipeline` label, so tests can send several episodes at once.
+            params={
+                **policy.params,
+                "argv": [sys.executable, "-c", COUNT_RUN, "${pipeline}"],
+                "labels": ["pipeline"],
+            },
             limits=Limits(cooldown=1, max_attempts_per_day=1000),
         )
-        if policy.action == "retrigger"
+        if policy.action == "command"
         else policy
         for policy in PIPELINE.remediation
     ),

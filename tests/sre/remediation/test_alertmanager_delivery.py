@@ -133,5 +133,5 @@ def test_alertmanager_delivers_and_a_duplicate_is_absorbed(
         ).stdout
     )
     assert [(r["alertname"], r["target"], r["outcome"]) for r in runs] == [
-        ("PipelineDataStale", "potato-pipeline", "success")
+        ("PipelineDataStale", "pipeline=potato-pipeline", "success")
     ]

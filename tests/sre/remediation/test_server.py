@@ -11,14 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from prometheus_client import CollectorRegistry
 
-from sre.remediation import records, state
 from sre.remediation.engine import RemediationEngine
-from sre.remediation.metrics import RemediationMetrics
 from sre.remediation.server import Credentials, serve
+from sre.remediation.state.schema import transaction
 
-from .fakes import RecordingExecutor, alert, payload, policy
+from .fakes import Recorder, alert, make_engine, payload, policy
 
 TOKEN, NEXT_TOKEN = b"s3cret-token", b"next-token"
 # Copies of the real Alertmanager 0.25 payloads from shared/reference.
@@ -26,13 +24,10 @@ REFERENCE = Path(__file__).parent / "data"
 
 
 @pytest.fixture
-def webhook(tmp_path: Path) -> Iterator[tuple[int, RemediationEngine, RecordingExecutor]]:
-    executor = RecordingExecutor()
-    engine = RemediationEngine(
-        db=state.connect(f"sqlite:///{tmp_path / 'state.db'}"),
-        policies=[policy(), policy("PipelineDataCorrupted", "quarantine")],
-        executor=executor,
-        metrics=RemediationMetrics(CollectorRegistry()),
+def webhook(tmp_path: Path) -> Iterator[tuple[int, RemediationEngine, Recorder]]:
+    executor = Recorder()
+    engine = make_engine(
+        tmp_path, policy(), policy("PipelineDataCorrupted", "quarantine"), recorder=executor
     )
     server, worker = serve(
         engine, Credentials(tokens=(TOKEN, NEXT_TOKEN), basic=(b"am:pw",)), "127.0.0.1", 0
@@ -69,12 +64,12 @@ def wait_idle(engine: RemediationEngine) -> None:
     """Until the worker (or this call) has processed every stored delivery."""
     deadline = time.monotonic() + 10
     engine.drain()
-    while state.unprocessed(engine.db) and time.monotonic() < deadline:
+    while engine.store.backlog() and time.monotonic() < deadline:
         time.sleep(0.02)
 
 
 def test_a_valid_delivery_is_acknowledged_then_acted_on(
-    webhook: tuple[int, RemediationEngine, RecordingExecutor],
+    webhook: tuple[int, RemediationEngine, Recorder],
 ) -> None:
     port, engine, executor = webhook
     code, doc = post(port, payload(alert()))
@@ -84,15 +79,13 @@ def test_a_valid_delivery_is_acknowledged_then_acted_on(
 
 
 def test_the_real_alertmanager_payload_is_accepted(
-    webhook: tuple[int, RemediationEngine, RecordingExecutor],
+    webhook: tuple[int, RemediationEngine, Recorder],
 ) -> None:
     port, engine, _ = webhook
     code, _ = post(port, (REFERENCE / "alertmanager-webhook-firing.json").read_bytes())
     assert code == 202
     wait_idle(engine)
-    assert [a["outcome"] for a in records.list_audit(engine.db)] == [
-        "no_policy"
-    ]  # unknown alertname
+    assert [a["outcome"] for a in engine.store.audit()] == ["no_policy"]  # unknown alertname
 
 
 @pytest.mark.parametrize(
@@ -107,7 +100,7 @@ def test_the_real_alertmanager_payload_is_accepted(
     ],
 )
 def test_bearer_or_basic_auth_with_two_tokens_during_rotation(
-    webhook: tuple[int, RemediationEngine, RecordingExecutor], auth: str | None, code: int
+    webhook: tuple[int, RemediationEngine, Recorder], auth: str | None, code: int
 ) -> None:
     port, _, _ = webhook
     got, doc = post(port, payload(alert()), auth=auth)
@@ -121,38 +114,10 @@ def test_bearer_or_basic_auth_with_two_tokens_during_rotation(
         (b"{not json", 400, "body is not JSON"),
         (json.dumps({"version": "3", "alerts": []}).encode(), 400, "unsupported payload version"),
         (json.dumps({"version": "4", "status": "firing"}).encode(), 400, "missing field"),
-        (
-            payload(
-                alert(prefix="../bronze/"),
-            ).replace(b"PipelineDataStale", b"PipelineDataCorrupted"),
-            422,
-            "refused",
-        ),
-        (
-            payload(alert(prefix="/etc/passwd")).replace(
-                b"PipelineDataStale", b"PipelineDataCorrupted"
-            ),
-            422,
-            "refused",
-        ),
-        (
-            payload(alert(prefix="s3://other-bucket/silver/")).replace(
-                b"PipelineDataStale", b"PipelineDataCorrupted"
-            ),
-            422,
-            "refused",
-        ),
-        (
-            payload(alert(prefix="silver/x;rm -rf /")).replace(
-                b"PipelineDataStale", b"PipelineDataCorrupted"
-            ),
-            422,
-            "refused",
-        ),
     ],
 )
 def test_bad_input_gets_its_code_and_a_one_line_reason_and_nothing_runs(
-    webhook: tuple[int, RemediationEngine, RecordingExecutor], body: bytes, code: int, reason: str
+    webhook: tuple[int, RemediationEngine, Recorder], body: bytes, code: int, reason: str
 ) -> None:
     port, engine, executor = webhook
     got, doc = post(port, body)
@@ -163,8 +128,33 @@ def test_bad_input_gets_its_code_and_a_one_line_reason_and_nothing_runs(
     assert post(port, payload(alert()))[0] == 202  # and it keeps serving
 
 
+@pytest.mark.parametrize(
+    "prefix",
+    ["../bronze/", "/etc/passwd", "s3://other-bucket/silver/", "silver/x;rm -rf /", "silver/"],
+)
+def test_an_unsafe_target_is_accepted_refused_and_audited_with_the_rest_of_its_group(
+    webhook: tuple[int, RemediationEngine, Recorder], prefix: str
+) -> None:
+    port, engine, executor = webhook
+    bad = alert("bad1", name="PipelineDataCorrupted", prefix=prefix)
+    good = alert("good1")  # same group: a 4xx would have lost it
+    code, doc = post(port, payload(bad, good))
+    assert (code, doc["alerts"]) == (202, 2)
+    refusals = [a for a in engine.store.audit() if a["outcome"] == "refused_target"]
+    assert [(a["fingerprint"], a["action"]) for a in refusals] == [("bad1", "quarantine")]
+    assert refusals[0]["delivery"] == doc["delivery"]  # recorded with the delivery itself
+    wait_idle(engine)
+    assert executor.applied == [("command", "pipeline", f"good1-{_episode(engine, 'good1')}")]
+    assert [a["outcome"] for a in engine.store.audit()].count("refused_target") == 1
+    assert engine.store.runs()[0]["fingerprint"] == "good1"
+
+
+def _episode(engine: RemediationEngine, fingerprint: str) -> int:
+    return int(next(r["episode"] for r in engine.store.runs() if r["fingerprint"] == fingerprint))
+
+
 def test_wrong_content_type_and_huge_bodies_are_refused(
-    webhook: tuple[int, RemediationEngine, RecordingExecutor],
+    webhook: tuple[int, RemediationEngine, Recorder],
 ) -> None:
     port, _, _ = webhook
     assert post(port, payload(alert()), content_type="text/plain")[0] == 415
@@ -172,16 +162,16 @@ def test_wrong_content_type_and_huge_bodies_are_refused(
 
 
 def test_a_failed_store_answers_503_so_alertmanager_retries(
-    webhook: tuple[int, RemediationEngine, RecordingExecutor], tmp_path: Path
+    webhook: tuple[int, RemediationEngine, Recorder], tmp_path: Path
 ) -> None:
     port, engine, _ = webhook
-    with state.transaction(engine.db) as conn:
+    with transaction(engine.store.db) as conn:
         conn.exec_driver_sql("DROP TABLE deliveries")
     assert post(port, payload(alert()))[0] == 503
 
 
 def test_metrics_health_and_readiness(
-    webhook: tuple[int, RemediationEngine, RecordingExecutor],
+    webhook: tuple[int, RemediationEngine, Recorder],
 ) -> None:
     port, engine, _ = webhook
     post(port, payload(alert()))
@@ -198,22 +188,17 @@ def test_metrics_health_and_readiness(
         assert response.status == expected
     conn.request("GET", "/metrics")
     text = conn.getresponse().read().decode()
-    assert 'sre_remediations_total{action="retrigger",outcome="success"} 1.0' in text
+    assert 'sre_remediations_total{action="command",outcome="success"} 1.0' in text
     assert 'sre_webhook_requests_total{code="202"} 1.0' in text
     assert 'sre_webhook_requests_total{code="400"} 1.0' in text
 
 
 def test_truncated_alerts_kill_switch_and_circuits_show_on_metrics(
-    webhook: tuple[int, RemediationEngine, RecordingExecutor],
+    webhook: tuple[int, RemediationEngine, Recorder],
 ) -> None:
     port, engine, _ = webhook
-    with state.transaction(engine.db) as conn:
-        conn.execute(state.switches.insert().values(name="restore", paused_at=0.0, paused_by="t"))
-        conn.execute(
-            state.circuits.insert().values(
-                action="retrigger", target="p9", opened_at=0.0, reason="t"
-            )
-        )
+    engine.store.pause("restore", "t", 0.0)
+    engine.store.open_circuit("command", "p9", "t", 0.0)
     assert post(port, payload(alert(name="Other"), truncated=7))[0] == 202
     wait_idle(engine)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
@@ -221,4 +206,4 @@ def test_truncated_alerts_kill_switch_and_circuits_show_on_metrics(
     text = conn.getresponse().read().decode()
     assert "sre_webhook_truncated_alerts_total 7.0" in text
     assert 'sre_kill_switch{action="restore"} 1.0' in text
-    assert 'sre_circuit_open{action="retrigger",target="p9"} 1.0' in text
+    assert 'sre_circuit_open{action="command",target="p9"} 1.0' in text

@@ -21,5 +21,5 @@ def test_demo_acts_alone_and_repairs_corruption_in_order() -> None:
     assert [action for name, action, _ in found if name == "PipelineDataCorrupted"] == [
         "quarantine",
         "restore",
-        "retrigger",
+        "command",
     ]

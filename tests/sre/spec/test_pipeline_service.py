@@ -23,8 +23,8 @@ def test_the_spec_lists_every_metric_the_conventions_emit() -> None:
 def test_stale_data_is_retriggered_and_corruption_quarantined_then_restored() -> None:
     actions = {(p.alertname, p.action) for p in SERVICE.remediation}
     assert {
-        ("PipelineDataStale", "retrigger"),
-        ("PipelineDataCritical", "retrigger"),
+        ("PipelineDataStale", "command"),
+        ("PipelineDataCritical", "command"),
         ("PipelineDataCorrupted", "quarantine"),
         ("PipelineDataCorrupted", "restore"),
     } == actions

@@ -20,7 +20,7 @@ def demo() -> dict[str, Any]:
 
 def test_the_webhook_points_at_this_stack_with_its_token_file() -> None:
     config = alertmanager_config(demo(), webhook_url="http://127.0.0.1:1234/alertmanager",
-                                 token_file="/tmp/x/token")  # fmt: skip
+                                 token_file="/tmp/x/token")
     receiver = next(r for r in config["receivers"] if r["name"] == REMEDIATOR)
     hook = receiver["webhook_configs"][0]
     assert hook["url"] == "http://127.0.0.1:1234/alertmanager"
@@ -66,7 +66,7 @@ def test_prometheus_keeps_the_pushed_job_and_scrapes_the_remediator() -> None:
     config = prometheus_config(
         pushgateway="127.0.0.1:1", remediator="127.0.0.1:2", alertmanager="127.0.0.1:3",
         rule_files=["/r/a.rules.yml"],
-    )  # fmt: skip
+    )
     assert config["global"] == {"scrape_interval": "1s", "evaluation_interval": "1s"}
     jobs = {j["job_name"]: j for j in config["scrape_configs"]}
     assert jobs["pushgateway"]["honor_labels"] is True

@@ -11,8 +11,8 @@ import pyarrow as pa
 import pytest
 
 from sre.errors import RemediationError, UnsafeTarget
+from sre.remediation.action import Stores
 from sre.remediation.actions import backup
-from sre.remediation.actions.base import Stores
 from sre.storage.manifest import Manifest, from_json, read_current, to_json
 from sre.storage.s3 import S3Store
 from tests.sre.remediation.conftest import (

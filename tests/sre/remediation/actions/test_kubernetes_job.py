@@ -1,4 +1,4 @@
-"""The Kubernetes retrigger against a recorded API exchange (no cluster runs here)."""
+"""kubernetes-job against a recorded API exchange (no cluster runs here)."""
 
 from __future__ import annotations
 
@@ -131,3 +131,28 @@ def test_a_missing_cronjob_is_a_clear_error(api_server: tuple[str, list[Any]]) -
     url, _ = api_server
     with pytest.raises(RemediationError, match="404"):
         create_job_from_cronjob(api_for(url), "potato-pipeline", "nope", datetime.now(UTC))
+
+
+def test_the_action_plans_from_the_policy_and_creates_the_job_through_deps(
+    api_server: tuple[str, list[Any]],
+) -> None:
+    from sre.remediation.action import Deps
+    from sre.remediation.actions.kubernetes_job import KubernetesJob
+
+    from ..fakes import policy
+
+    url, seen = api_server
+    params = policy(
+        "PipelineDataStale",
+        "kubernetes-job",
+        params={"cronjob": "potato-pipeline", "namespace": "potato-pipeline"},
+    ).params
+    action = KubernetesJob()
+    target = action.target({"cronjob": "evil"}, params)  # labels never choose the CronJob
+    assert target == "potato-pipeline"
+    plan = action.plan(target, params, None, "inc")
+    assert plan.describe()[0] == "create a Job from cronjob/potato-pipeline in potato-pipeline"
+    deps = Deps(kubernetes=lambda: api_for(url), now=lambda: datetime(2026, 11, 26, tzinfo=UTC))
+    outcome = action.apply(plan, params, deps, "inc")
+    assert outcome.ok and outcome.evidence["job"].startswith("potato-pipeline-manual-")
+    assert [m for m, _, _ in seen] == ["GET", "POST"]

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from sre.errors import UnsafeTarget
+from sre.remediation.action import Stores
 from sre.remediation.actions import quarantine
-from sre.remediation.actions.base import Stores
 from sre.storage import ObjectInfo
 from sre.storage.manifest import Manifest
 from tests.sre.remediation.conftest import (
@@ -101,10 +101,10 @@ def test_an_empty_prefix_plans_nothing() -> None:
     ],
 )
 def test_unsafe_prefixes_are_refused(prefix: str) -> None:
-    with pytest.raises(UnsafeTarget, match="refused") as caught:
+    with pytest.raises(UnsafeTarget, match="prefix") as caught:
         quarantine.plan(prefix, OBJECTS, incident=INCIDENT)
 
-    assert (caught.value.action, caught.value.target) == ("quarantine", prefix)
+    assert (caught.value.action, caught.value.target) == ("quarantine", prefix[:120])
 
 
 def test_inventory_checks_the_prefix_before_touching_the_lake() -> None:

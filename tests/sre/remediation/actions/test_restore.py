@@ -9,8 +9,8 @@ from dataclasses import replace
 import pytest
 
 from sre.errors import RemediationError
+from sre.remediation.action import Plan, Stores
 from sre.remediation.actions import backup, quarantine, restore
-from sre.remediation.actions.base import Plan, Stores
 from sre.storage.manifest import Manifest, read_current
 from tests.sre.remediation.conftest import (
     INCIDENT,

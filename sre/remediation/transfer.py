@@ -8,7 +8,6 @@ read back.
 
 from __future__ import annotations
 
-import re
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -16,11 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sre.errors import ChecksumMismatch, ObjectNotFound, UnsafeTarget
+from sre.errors import ChecksumMismatch, ObjectNotFound
+from sre.remediation.targets import token
 from sre.storage import ObjectInfo, ObjectStore, sha256_file
-
-# Incident ids end up in object keys and snapshot ids: a short, boring token only.
-INCIDENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,13 +31,7 @@ class Fetched:
 
 def check_incident(incident: str, *, action: str) -> str:
     """Refuse an incident id that is not a plain token (it becomes part of keys)."""
-    if not INCIDENT.fullmatch(incident):
-        raise UnsafeTarget(
-            "incident ids are letters, digits and . _ - (at most 128, no leading dot)",
-            action=action,
-            target=incident,
-        )
-    return incident
+    return token(incident, action=action, what="incident")
 
 
 def iso(now: datetime) -> str:

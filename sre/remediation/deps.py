@@ -1,0 +1,94 @@
+"""What actions act through: the clients of this deployment, passed in, never looked up.
+
+`sre serve`, `sre remediate` and `sre runs approve|undo` build one `Deps` from their options;
+tests build one with fakes. An action asks for what it needs (`deps.need_stores(...)`) and gets
+a one-line error naming the missing option otherwise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import Any, Protocol
+
+from sre.errors import RemediationError
+from sre.remediation.payload import Alert
+from sre.storage import ObjectStore
+
+__all__ = ["Children", "Deps", "PostCheck", "Stores"]
+
+
+@dataclass(frozen=True, slots=True)
+class Stores:
+    """The lake (bronze/, silver/...), the quarantine location and the backup location."""
+
+    lake: ObjectStore
+    quarantine: ObjectStore
+    backup: ObjectStore
+
+
+class PostCheck(Protocol):
+    """Prometheus as the engine asks it: did the alert's own condition clear?"""
+
+    def cleared(self, alert: Alert) -> tuple[bool, str]: ...
+
+
+class Children:
+    """The child processes actions started, so a stopping `sre serve` can end them (a command
+    left running after its supervisor died would be started again beside itself)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._live: set[subprocess.Popen[bytes]] = set()
+
+    def add(self, child: subprocess.Popen[bytes]) -> None:
+        with self._lock:
+            self._live.add(child)
+
+    def discard(self, child: subprocess.Popen[bytes]) -> None:
+        with self._lock:
+            self._live.discard(child)
+
+    def terminate_all(self) -> int:
+        """SIGTERM every live child's process group; returns how many there were."""
+        with self._lock:
+            live = list(self._live)
+        for child in live:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(child.pid, signal.SIGTERM)
+        return len(live)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Deps:
+    stores: Stores | None = None
+    env: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    prometheus: PostCheck | None = None
+    kubernetes: Callable[[], Any] | None = None  # returns a kubernetes ApiClient
+    children: Children = field(default_factory=Children)
+    now: Callable[[], datetime] = _utcnow
+
+    def need_stores(self, action: str) -> Stores:
+        if self.stores is None:
+            raise RemediationError(
+                "no lake, quarantine and backup locations (--lake, --quarantine, --backup)",
+                action=action,
+                target="-",
+            )
+        return self.stores
+
+    def need_kubernetes(self, action: str) -> Any:
+        if self.kubernetes is None:
+            raise RemediationError("no Kubernetes client configured", action=action, target="-")
+        return self.kubernetes()

@@ -1,0 +1,154 @@
+"""Executing one run: pre-check, lock, silence, apply, verify, record. Nothing else.
+
+The engine (automatic runs), `sre runs approve` and `sre remediate --execute` (human runs)
+all end here, so a run is recorded the same way whoever started it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+from sre.errors import SreError
+from sre.remediation.action import Deps, Outcome, Plan, Verification
+from sre.remediation.metrics import RemediationMetrics
+from sre.remediation.payload import Alert
+from sre.remediation.registry import Registry
+from sre.remediation.state import StateStore
+from sre.spec.remediation import RemediationPolicy
+
+__all__ = ["Guard", "Runner", "make_plan"]
+
+log = logging.getLogger("sre.remediation")
+
+
+class Guard(Protocol):
+    """Alertmanager as a run sees it: is the alert still firing; silence it while acting."""
+
+    def still_firing(self, alert: Alert) -> bool: ...
+
+    def silence(self, alert: Alert, minutes: int, comment: str) -> str | None: ...
+
+    def expire(self, silence_id: str) -> None: ...
+
+
+def make_plan(
+    registry: Registry, policy: RemediationPolicy, target: str, deps: Deps, incident: str
+) -> Plan:
+    """Inspect (reads only) then plan (pure): the same for the engine, simulate and the CLI."""
+    action = registry.get(policy.action)
+    facts = action.inspect(target, policy.params, deps)
+    return action.plan(target, policy.params, facts, incident)
+
+
+@dataclass
+class Runner:
+    store: StateStore
+    registry: Registry
+    deps: Deps
+    metrics: RemediationMetrics
+    guard: Guard | None = None
+    actor: str = "sre serve"
+    clock: Callable[[], float] = time.time
+    max_concurrent: int = 2  # actions running at once, across replicas
+    lock_wait: float = 600.0  # how long a run waits for its target's lock or a free slot
+    owner: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+
+    def execute(
+        self, run: int, policy: RemediationPolicy, plan: Plan, alert: Alert, incident: str
+    ) -> str:
+        """Carry out a run already recorded as running; returns its outcome."""
+        action = self.registry.get(policy.action)
+        started = time.perf_counter()
+        if self.guard is not None and not self.guard.still_firing(alert):
+            reason = "Alertmanager no longer shows the alert firing (or it is silenced)"
+            return self.finish(
+                run, policy, alert, plan.target, "skipped_resolved", {"reason": reason}
+            )
+        lock = action.lock(plan.target)
+        # The lock outlives the longest the action may take, so nobody steals it mid-run.
+        ttl = self.lock_wait + float(policy.params.get("timeout", 3600.0)) + 600.0
+        slot = self._wait_for(lock, ttl)
+        if slot is None:
+            busy = f"{lock} or all {self.max_concurrent} slots"
+            reason = f"{busy} stayed busy for {self.lock_wait:g} s"
+            return self.finish(run, policy, alert, plan.target, "failed", {"reason": reason})
+        silence: str | None = None
+        try:
+            if self.guard is not None:
+                silence = self.guard.silence(alert, 60, f"sre run {run}: {policy.action}")
+            try:
+                outcome = action.apply(plan, policy.params, self.deps, incident)
+            except SreError as exc:
+                outcome = Outcome(False, detail=str(exc))
+            # The silence covers the action only: while it holds, Alertmanager drops the
+            # resolved notice, and the episode would stay open long after the fix.
+            if silence and self.guard is not None:
+                self.guard.expire(silence)
+            try:
+                verification = action.verify(plan, outcome, policy.params, self.deps, alert)
+            except SreError as exc:
+                verification = Verification(False, str(exc))
+        finally:
+            self.store.release(lock, self.owner)
+            self.store.release(slot, self.owner)
+        self.metrics.duration.labels(policy.action).observe(time.perf_counter() - started)
+        result: dict[str, Any] = {
+            "detail": outcome.detail,
+            "verified": verification.ok,
+            "verification": verification.detail,
+            "done": [asdict(s) for s in outcome.done],
+            "evidence": dict(outcome.evidence),
+            "silence": silence,
+        }
+        status = outcome.status or ("success" if outcome.ok and verification.ok else "failed")
+        return self.finish(run, policy, alert, plan.target, status, result, undo=outcome.undo)
+
+    def finish(
+        self,
+        run: int,
+        policy: RemediationPolicy,
+        alert: Alert,
+        target: str,
+        outcome: str,
+        result: dict[str, Any],
+        undo: Any = None,
+    ) -> str:
+        """Record the run's end, its audit record and its metric."""
+        now = self.clock()
+        self.store.finish(run, outcome, result, now, undo=undo)
+        reason = str(result.get("verification") or result.get("reason") or result.get("detail"))
+        self.store.record(
+            now,
+            alertname=alert.name,
+            fingerprint=alert.fingerprint,
+            action=policy.action,
+            target=target,
+            outcome=outcome,
+            reason=reason,
+            actor=self.actor,
+            run=run,
+        )
+        self.metrics.remediations.labels(policy.action, outcome).inc()
+        log.info("run %s %s %s: %s", run, policy.action, outcome, reason[:200])
+        return outcome
+
+    def _wait_for(self, lock: str, ttl: float) -> str | None:
+        """A free slot of `max_concurrent` (shared by replicas) and the target's lock, waiting
+        up to `lock_wait`; returns the slot, or None."""
+        deadline = time.monotonic() + self.lock_wait
+        while True:
+            for i in range(self.max_concurrent):
+                slot = f"slot:{i}"
+                if self.store.acquire(slot, self.owner, self.clock(), ttl):
+                    if self.store.acquire(lock, self.owner, self.clock(), ttl):
+                        return slot
+                    self.store.release(slot, self.owner)
+                    break  # the target is busy: another slot would not help
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.2)

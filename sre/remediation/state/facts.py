@@ -1,0 +1,69 @@
+"""The facts `evaluate` decides from, read in one transaction (no writes here)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from sre.remediation.evaluate import DAY, Facts, KeyFacts
+from sre.remediation.state.schema import circuits, runs, switches, transaction
+
+__all__ = ["ACTED", "gather"]
+
+ACTED = ("success", "failed", "timed_out", "running")  # runs that count against the limits
+
+
+def gather(
+    db: Engine,
+    service: str,
+    keys: Iterable[tuple[str, str]],
+    *,
+    fingerprint: str,
+    episode: int | None,
+    stale: bool,
+    now: float,
+    max_runs_per_minute: int,
+) -> Facts:
+    """Everything `evaluate` needs about this alert's (action, target) keys."""
+    mine = runs.c.service == service
+    found: dict[tuple[str, str], KeyFacts] = {}
+    with transaction(db) as conn:
+        paused = frozenset(conn.execute(sa.select(switches.c.name)).scalars())
+        recent = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(runs)
+            .where(
+                mine,
+                runs.c.started_at > now - 60,
+                sa.or_(runs.c.state == "running", runs.c.outcome.in_(ACTED)),
+            )
+        ).scalar()
+        for action, target in set(keys):
+            key = sa.and_(mine, runs.c.action == action, runs.c.target == target)
+            acted = sa.and_(key, runs.c.outcome.in_(ACTED) | (runs.c.state == "running"))
+            circuit = conn.execute(
+                sa.select(circuits.c.action).where(
+                    circuits.c.service == service,
+                    circuits.c.action == action,
+                    circuits.c.target == target,
+                )
+            ).first()
+            last = conn.execute(sa.select(sa.func.max(runs.c.started_at)).where(acted)).scalar()
+            today = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(runs)
+                .where(acted, runs.c.started_at > now - DAY)
+            ).scalar()
+            has = (
+                episode is not None
+                and conn.execute(
+                    sa.select(runs.c.id).where(
+                        key, runs.c.fingerprint == fingerprint, runs.c.episode == episode
+                    )
+                ).first()
+                is not None
+            )
+            found[(action, target)] = KeyFacts(circuit is not None, last, int(today or 0), has)
+    return Facts(now, stale, paused, int(recent or 0), max_runs_per_minute, found)

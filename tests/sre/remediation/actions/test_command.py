@@ -1,0 +1,144 @@
+"""command: a supervised child with its own timeout, while the worker keeps draining."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sre.errors import SpecError, UnsafeTarget
+from sre.remediation.action import Deps
+from sre.remediation.actions.command import Command, run_supervised
+from sre.remediation.engine import RemediationEngine
+from sre.remediation.registry import default_registry
+from sre.remediation.server import ActionPool, Worker
+
+from ..fakes import alert, make_engine, payload, policy
+
+PY = sys.executable
+SLEEP_10 = [PY, "-c", "import time; print('started', flush=True); time.sleep(10)"]
+
+
+def slow_and_quick() -> tuple[object, object]:
+    slow = policy("SlowJob", params={"argv": SLEEP_10, "target": "slow", "timeout": 2.0})
+    quick = policy("QuickJob", params={"argv": [PY, "-c", "print('quick')"], "target": "quick"})
+    return slow, quick
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[RemediationEngine]:
+    """An engine as `sre serve` runs it: a worker thread that decides, a pool that acts."""
+    pool = ActionPool(2)
+    engine = make_engine(
+        tmp_path,
+        *slow_and_quick(),
+        registry=default_registry(),  # type: ignore[arg-type]
+        deps=Deps(env=dict(os.environ)),
+        clock=None,
+    )
+    engine.dispatch = pool.submit
+    engine.clock = engine.runner.clock = time.time
+    worker = Worker(engine)
+    worker.start()
+    yield engine
+    worker.stop()
+    worker.join(5)
+    pool.shutdown(wait=True)
+
+
+def run_of(engine: RemediationEngine, alertname: str) -> dict[str, object] | None:
+    return next((r for r in engine.store.runs() if r["alertname"] == alertname), None)
+
+
+def wait_for(check: object, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not check() and time.monotonic() < deadline:  # type: ignore[operator]
+        time.sleep(0.05)
+
+
+def test_a_command_past_its_timeout_ends_timed_out_while_another_alert_is_acted_on(
+    served: RemediationEngine,
+) -> None:
+    engine = served
+    started = time.monotonic()
+    engine.admit(payload(alert("slow1", name="SlowJob")))
+    engine.drain()
+    wait_for(lambda: run_of(engine, "SlowJob") is not None, 5)
+    engine.admit(payload(alert("quick1", name="QuickJob")))  # a second delivery, meanwhile
+    wait_for(lambda: (run_of(engine, "QuickJob") or {}).get("state") == "done", 5)
+    quick, slow = run_of(engine, "QuickJob"), run_of(engine, "SlowJob")
+    assert quick is not None and quick["outcome"] == "success"
+    assert slow is not None and slow["state"] == "running"  # the slow one had not finished
+    wait_for(lambda: (run_of(engine, "SlowJob") or {}).get("state") == "done", 15)
+    took = time.monotonic() - started
+    slow = run_of(engine, "SlowJob")
+    assert slow is not None and slow["outcome"] == "timed_out"
+    assert 2.0 <= took < 9.0  # killed at its 2 s timeout, not after the 10 s sleep
+    assert "started" in slow["result"]["evidence"]["stdout"]  # the output tail is kept
+    assert "timed out after 2 s" in slow["result"]["detail"]
+    assert quick["finished_at"] < slow["finished_at"]  # type: ignore[operator]
+    assert "timed_out" in [a["outcome"] for a in engine.store.audit()]
+
+
+def test_a_timed_out_child_and_its_own_children_are_killed(tmp_path: Path) -> None:
+    marker = tmp_path / "grandchild-alive"
+    grandchild = tmp_path / "grandchild.py"
+    grandchild.write_text(f"import time\ntime.sleep(3)\nopen({str(marker)!r}, 'w').close()\n")
+    parent = tmp_path / "parent.py"
+    parent.write_text(
+        f"import subprocess, sys, time\nsubprocess.Popen([sys.executable, {str(grandchild)!r}])\n"
+        "time.sleep(30)\n"
+    )
+    outcome = run_supervised([PY, str(parent)], timeout=0.5, env=dict(os.environ), deps=Deps())
+    assert outcome.status == "timed_out" and not outcome.ok, outcome.detail
+    time.sleep(3.5)
+    assert not marker.exists()  # the whole process group went
+
+
+def test_exit_status_and_output_tails_are_the_outcome(tmp_path: Path) -> None:
+    fails = run_supervised(
+        [PY, "-c", "import sys; print('x' * 5000); sys.exit('bad input')"],
+        timeout=10,
+        env=dict(os.environ),
+        deps=Deps(),
+    )
+    assert not fails.ok and fails.status == "" and "exit 1: bad input" in fails.detail
+    assert len(fails.evidence["stdout"]) == 2000  # a tail, not the whole output
+    missing = run_supervised(["/nonexistent/prog"], timeout=1, env={}, deps=Deps())
+    assert not missing.ok and "cannot start" in missing.detail
+
+
+def test_placeholders_come_only_from_validated_labels() -> None:
+    action = Command()
+    params = policy(
+        params={"argv": ["restart", "--pipeline=${pipeline}"], "labels": ["pipeline"]}
+    ).params
+    target = action.target({"pipeline": "orders-etl"}, params)
+    assert target == "pipeline=orders-etl"
+    assert action.plan(target, params, None, "i").steps[0].src == "restart --pipeline=orders-etl"
+    for bad in ("orders; rm -rf /", "$(id)", "a\nb", "../x"):
+        with pytest.raises(UnsafeTarget):
+            action.target({"pipeline": bad}, params)
+    with pytest.raises(UnsafeTarget):  # a forged target is validated again at execution
+        action.plan("pipeline=x;y", params, None, "i")
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"argv": [], "target": "t"}, "needs a program"),
+        ({"argv": ["x", "${nope}"], "target": "t"}, "not in params.labels"),
+        ({"argv": ["x", "${p.__class__}"], "labels": ["p"]}, "plain label name"),
+        ({"argv": ["x"]}, "give a target"),
+        ({"argv": ["x"], "target": "t", "timeout": 0}, "positive"),
+        ({"argv": "x y", "target": "t"}, "must be list"),
+        ({"argv": ["x"], "target": "t", "shell": True}, "unknown shell"),
+    ],
+)
+def test_a_bad_command_policy_is_a_spec_error(params: dict[str, object], match: str) -> None:
+    with pytest.raises(SpecError, match=match):
+        policy(params=params)
