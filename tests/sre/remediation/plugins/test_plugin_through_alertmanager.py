@@ -6,9 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,13 +17,10 @@ from typing import Any
 
 import pytest
 
-from tests.support.components import require
-from tests.support.prometheus import _running, free_port
+from tests.support.alertmanager import SRE, alertmanager_into_serve
 
-from ..test_replicas import wait_ready
 from .install import install
 
-SRE = str(Path(sys.executable).parent / "sre")
 SPEC = "tests.sre.remediation.plugins.spec:SERVICE"
 
 
@@ -77,72 +72,18 @@ def connect() -> Iterator[Connect]:
 
 @pytest.fixture
 def stack(tmp_path: Path, connect: Connect) -> Iterator[tuple[str, dict[str, str], str]]:
-    binary, amtool = shutil.which("prometheus-alertmanager"), shutil.which("amtool")
-    require("Alertmanager", bool(binary and amtool), "prometheus-alertmanager and amtool")
-    assert binary is not None
     site = install(tmp_path / "site")
     env = {
         **os.environ,
         "PYTHONPATH": f"{site}{os.pathsep}{Path.cwd()}",
         "CONNECT_URL": connect.url,
     }
-    token = tmp_path / "token"
-    token.write_text("am-token\n")
-    state = f"sqlite:///{tmp_path / 'state.db'}"
-    sre_port, am_port = free_port(), free_port()
-    webhook = {
-        "url": f"http://127.0.0.1:{sre_port}/alertmanager",
-        "send_resolved": True,
-        "http_config": {"authorization": {"type": "Bearer", "credentials_file": str(token)}},
-    }
-    config = tmp_path / "alertmanager.yml"
-    config.write_text(
-        json.dumps(
-            {
-                "route": {
-                    "receiver": "sre",
-                    "group_by": ["alertname", "connector"],
-                    "group_wait": "1s",
-                    "group_interval": "1s",
-                    "repeat_interval": "1h",
-                },
-                "receivers": [{"name": "sre", "webhook_configs": [webhook]}],
-            }
-        )
-    )
-    serve = subprocess.Popen(
-        [
-            SRE,
-            "serve",
-            "--port",
-            str(sre_port),
-            "--state",
-            state,
-            "--token-file",
-            str(token),
-            "--service",
-            SPEC,
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        wait_ready(sre_port, serve)
-        am_url = f"http://127.0.0.1:{am_port}"
-        argv = [
-            binary,
-            f"--config.file={config}",
-            f"--storage.path={tmp_path / 'am'}",
-            f"--web.listen-address=127.0.0.1:{am_port}",
-            "--cluster.listen-address=",
-            f"--web.external-url={am_url}",
-        ]
-        with _running(argv, f"{am_url}/-/ready", "alertmanager", tmp_path):
-            yield am_url, env, state
-    finally:
-        serve.terminate()
-        serve.wait(timeout=30)
+    group_by = ["alertname", "connector"]
+    with alertmanager_into_serve(tmp_path, spec=SPEC, env=env, group_by=group_by) as (
+        am_url,
+        state,
+    ):
+        yield am_url, env, state
 
 
 def sre(env: dict[str, str], *args: str) -> Any:
