@@ -187,7 +187,9 @@ def simulate(
     found: list[dict[str, Any]] = []
     for alert in note.alerts:
         chosen = targets_of(alert, service.remediation, registry)
-        episode, stale = store.episode_of(alert.fingerprint, alert.starts_at.timestamp())
+        episode, stale = store.episode_of(
+            alert.fingerprint, alert.starts_at.timestamp(), time.time()
+        )
         facts = store.facts(
             [(p.action, t) for p, t in chosen if isinstance(t, str)],
             fingerprint=alert.fingerprint,

@@ -140,11 +140,16 @@ class RemediationEngine:
     def handle(self, delivery: int, alert: Alert) -> None:
         starts = alert.starts_at.timestamp()
         if alert.status == "resolved":
-            ends = alert.ends_at.timestamp() if alert.ends_at else self.clock()
-            self.store.resolved(alert.fingerprint, alert.name, starts, ends)
+            ends = alert.ends_at.timestamp() if alert.ends_at else None
+            if not self.store.resolved(alert.fingerprint, alert.name, starts, ends, self.clock()):
+                self._audit(alert, None, None, "resolve_ignored", "closes no open episode")
             return
         chosen = targets_of(alert, self.policies, self.registry)
-        episode = self.store.firing(alert.fingerprint, alert.name, starts) if chosen else None
+        episode = (
+            self.store.firing(alert.fingerprint, alert.name, starts, self.clock())
+            if chosen
+            else None
+        )
         facts = self.store.facts(
             [(p.action, t) for p, t in chosen if isinstance(t, str)],
             fingerprint=alert.fingerprint,

@@ -35,6 +35,8 @@ episodes = sa.Table(
     sa.Column("alertname", sa.String(256), nullable=False),
     sa.Column("starts_at", sa.Float, nullable=False),
     sa.Column("resolved_at", sa.Float),
+    # the startsAt of the firing that opened it, as sent: the identity of a firing period
+    sa.Column("instance_starts", sa.Float),
     sa.Index(
         "one_open_episode_per_fingerprint",
         "fingerprint",
@@ -142,6 +144,9 @@ def _check_schema(conn: Connection) -> None:
             "the state database predates runs keyed by service: move it aside (or point "
             "--state at a new one); `sre runs list --state OLD` of an older sre still reads it"
         )
+    if "instance_starts" not in {c["name"] for c in sa.inspect(conn).get_columns("episodes")}:
+        # added in place: an older episode without it is identified by its clamped start
+        conn.exec_driver_sql("ALTER TABLE episodes ADD COLUMN instance_starts FLOAT")
 
 
 def _safe(url: str) -> str:

@@ -130,16 +130,23 @@ class StateStore(Controls):
 
     # -- episodes -------------------------------------------------------------------------------
 
-    def firing(self, fingerprint: str, alertname: str, starts_at: float) -> ep.Episode | None:
+    def firing(
+        self, fingerprint: str, alertname: str, starts_at: float, now: float
+    ) -> ep.Episode | None:
         """The episode a firing belongs to (opened if needed); None for a stale copy."""
-        return ep.firing(self.db, fingerprint, alertname, starts_at)
+        return ep.firing(self.db, fingerprint, alertname, starts_at, now)
 
-    def resolved(self, fingerprint: str, alertname: str, starts_at: float, ends: float) -> None:
-        ep.resolved(self.db, fingerprint, alertname, starts_at, ends)
+    def resolved(
+        self, fingerprint: str, alertname: str, starts_at: float, ends: float | None, now: float
+    ) -> bool:
+        """Close the open episode this resolve belongs to; True when it closed one."""
+        return ep.resolved(self.db, fingerprint, alertname, starts_at, ends, now)
 
-    def episode_of(self, fingerprint: str, starts_at: float) -> tuple[int | None, bool]:
+    def episode_of(
+        self, fingerprint: str, starts_at: float, now: float
+    ) -> tuple[int | None, bool]:
         """(open episode or None, stale) without opening anything: for `sre simulate`."""
-        return ep.peek(self.db, fingerprint, starts_at)
+        return ep.peek(self.db, fingerprint, starts_at, now)
 
     # -- facts ----------------------------------------------------------------------------------
 
