@@ -148,9 +148,7 @@ def resolved(
     return False
 
 
-def peek(
-    engine: Engine, fingerprint: str, starts_at: float, now: float
-) -> tuple[int | None, bool]:
+def peek(engine: Engine, fingerprint: str, starts_at: float, now: float) -> tuple[int | None, bool]:
     """(the open episode's id or None, whether a firing at `starts_at` would be stale)."""
     starts = min(starts_at, now + SKEW_TOLERANCE)
     with transaction(engine) as conn:

@@ -65,6 +65,8 @@ runs = sa.Table(
     sa.Column("approved_by", sa.String(256)),
     sa.Column("attempt", sa.Integer, nullable=False, default=1),
     sa.Column("started_at", sa.Float, nullable=False),
+    sa.Column("owner", sa.String(256)),  # the replica executing it (see state/liveness.py)
+    sa.Column("heartbeat_at", sa.Float),
     sa.Column("finished_at", sa.Float),
     sa.UniqueConstraint(
         "service", "action", "target", "fingerprint", "episode", name="one_run_per_episode"
@@ -144,9 +146,17 @@ def _check_schema(conn: Connection) -> None:
             "the state database predates runs keyed by service: move it aside (or point "
             "--state at a new one); `sre runs list --state OLD` of an older sre still reads it"
         )
-    if "instance_starts" not in {c["name"] for c in sa.inspect(conn).get_columns("episodes")}:
-        # added in place: an older episode without it is identified by its clamped start
-        conn.exec_driver_sql("ALTER TABLE episodes ADD COLUMN instance_starts FLOAT")
+    # Columns added since, in place: older rows without them are read as unknown.
+    for table, column, kind in _ADDED:
+        if column not in {c["name"] for c in sa.inspect(conn).get_columns(table)}:
+            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
+_ADDED = (
+    ("episodes", "instance_starts", "FLOAT"),
+    ("runs", "owner", "VARCHAR(256)"),
+    ("runs", "heartbeat_at", "FLOAT"),
+)
 
 
 def _safe(url: str) -> str:
