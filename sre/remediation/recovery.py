@@ -50,6 +50,26 @@ def _recover(engine: RemediationEngine, run: Mapping[str, Any]) -> bool:
     if run["owner"] != engine.store.owner and not engine.store.take_over(run, engine.clock()):
         return False  # its owner is alive after all, or another replica took it
     policy = engine.policy_of(run["alertname"], run["action"])
+    action = engine.registry.actions.get(run["action"])
+    if policy is not None and action is not None and run.get("progress"):
+
+        def find_out() -> None:  # may wait for a child still running: on an action thread
+            outcome = action.resume(run["progress"], policy.params, engine.runner.deps)
+            if outcome is None:
+                _interrupted(engine, run)
+            else:
+                engine.store.break_lock(action.lock(run["target"]))
+                engine.runner.resume(run, policy, parse_alert(run["alert"]), outcome)
+
+        engine.dispatch(find_out)
+        return True
+    _interrupted(engine, run)
+    return True
+
+
+def _interrupted(engine: RemediationEngine, run: Mapping[str, Any]) -> None:
+    """What really happened cannot be told: start it again (idempotent) or record it failed."""
+    policy = engine.policy_of(run["alertname"], run["action"])
     alert = parse_alert(run["alert"])
     action = engine.registry.actions.get(run["action"])
     again = policy is not None and action is not None and action.restartable(policy.params)
@@ -66,7 +86,7 @@ def _recover(engine: RemediationEngine, run: Mapping[str, Any]) -> bool:
             run=run["id"],
         )
         engine.dispatch_runs([(run["id"], policy, run["target"], alert, run["episode"])])
-        return True
+        return
     reason = f"interrupted ({_whose(engine, run)}) during the run; check the target"
     engine.store.finish(run["id"], "failed", {"error": reason}, engine.clock())
     row = engine.row(
@@ -74,7 +94,6 @@ def _recover(engine: RemediationEngine, run: Mapping[str, Any]) -> bool:
     )
     engine.store.record(engine.clock(), **{**row, "action": run["action"]})
     engine.metrics.remediations.labels(run["action"], "failed").inc()
-    return True
 
 
 def _whose(engine: RemediationEngine, run: Mapping[str, Any]) -> str:

@@ -25,7 +25,7 @@ deliveries = sa.Table(
     sa.Column("claimed_at", sa.Float),
     sa.Column("processed_at", sa.Float),
 )
-JSON_COLUMNS = ("plan", "alert", "result", "undo")
+JSON_COLUMNS = ("plan", "alert", "result", "undo", "progress")
 LEASE = 120.0  # a claim older than this belongs to a worker that died: another may take it
 episodes = sa.Table(
     "episodes",
@@ -62,6 +62,7 @@ runs = sa.Table(
     sa.Column("alert", sa.Text),  # what fired: labels, fingerprint, times (for approve and verify)
     sa.Column("result", sa.Text),
     sa.Column("undo", sa.Text),
+    sa.Column("progress", sa.Text),  # what the action has started so far (Checkpoint.progress)
     sa.Column("approved_by", sa.String(256)),
     sa.Column("attempt", sa.Integer, nullable=False, default=1),
     sa.Column("started_at", sa.Float, nullable=False),
@@ -156,6 +157,7 @@ _ADDED = (
     ("episodes", "instance_starts", "FLOAT"),
     ("runs", "owner", "VARCHAR(256)"),
     ("runs", "heartbeat_at", "FLOAT"),
+    ("runs", "progress", "TEXT"),
 )
 
 
