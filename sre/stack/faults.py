@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,8 @@ from sre.stack.errors import StackError
 from sre.stack.stack import Running, recorded, save
 
 __all__ = ["Killed", "kill", "pause", "restart", "resume"]
+
+_RECORD = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +60,10 @@ def restart(stack: Running, killed: Killed, ready: str | None = None) -> Running
     """Start a killed component again; waits for `ready` (a URL) when given."""
     folder = Path(stack.folder)
     log = folder / "logs" / f"{killed.name}.log"
-    child = processes.start(killed.argv, log, env=killed.env, cwd=folder)
-    record = recorded(stack, killed.name, child.pid, killed.argv[0])
-    save(folder, record)
+    with _RECORD:  # faults run on several threads: re-read, so no restart's PID is lost
+        child = processes.start(killed.argv, log, env=killed.env, cwd=folder)
+        record = recorded(Running.load(folder) or stack, killed.name, child.pid, killed.argv[0])
+        save(folder, record)
     if ready:
         processes.wait_until(
             lambda: processes.get(ready) is not None,
