@@ -116,18 +116,10 @@ class StateStore(Controls):
     def release_claims(self) -> int:
         """Give back the unprocessed deliveries this replica claimed in an earlier life (it
         restarted: they would otherwise wait out their lease)."""
+        mine = sa.and_(deliveries.c.service == self.service, deliveries.c.claimed_by == self.owner)
+        release = deliveries.update().where(mine, deliveries.c.processed_at.is_(None))
         with transaction(self.db) as conn:
-            return int(
-                conn.execute(
-                    deliveries.update()
-                    .where(
-                        deliveries.c.service == self.service,
-                        deliveries.c.claimed_by == self.owner,
-                        deliveries.c.processed_at.is_(None),
-                    )
-                    .values(claimed_at=None, claimed_by=None)
-                ).rowcount
-            )
+            return int(conn.execute(release.values(claimed_at=None, claimed_by=None)).rowcount)
 
     def processed(self, delivery: int, now: float) -> None:
         with transaction(self.db) as conn:
