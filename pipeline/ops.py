@@ -29,7 +29,8 @@ from sre.storage.manifest import read_current
 )
 @json_option
 def verify(lake: str | None, pushgateway: str | None, as_json: bool) -> None:
-    """Check every file of the committed silver snapshot against its manifest (size, sha256).
+    """Check every data file of the silver tables' current versions (size from the Delta log,
+    sha256 recorded when the file was written).
 
     Exports potato_pipeline_silver_integrity_ok (1 or 0) so the corruption alert can fire.
     Exit 1 when a file is missing or differs.
@@ -43,6 +44,7 @@ def verify(lake: str | None, pushgateway: str | None, as_json: bool) -> None:
         fail(str(exc), EXIT_UNAVAILABLE)
     doc = {
         "snapshot": report.snapshot,
+        "versions": report.versions or {},
         "files": report.files,
         "ok": report.ok,
         "problems": [{"key": p.key, "reason": p.reason} for p in report.problems],
@@ -50,10 +52,10 @@ def verify(lake: str | None, pushgateway: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(doc, indent=2))
     elif report.snapshot is None:
-        click.echo("no silver snapshot committed yet: nothing to verify")
+        click.echo("no silver table committed yet: nothing to verify")
     else:
         click.echo(
-            f"snapshot {report.snapshot}: {report.files} files, {len(report.problems)} problem(s)"
+            f"run {report.snapshot}: {report.files} files, {len(report.problems)} problem(s)"
         )
         for problem in report.problems:
             click.echo(f"  {problem.key}: {problem.reason}")

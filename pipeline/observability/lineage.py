@@ -200,7 +200,7 @@ class LineageObserver(Observer):
         if isinstance(result, Validated):
             return [self._checked(names, r) for r in result.results], []
         if isinstance(result, Published):
-            return [], [self._table(names, t, e) for t, e in sorted(result.manifest.tables.items())]
+            return [], [self._table(names, t, e) for t, e in sorted(result.silver.tables.items())]
         return [], []
 
     @staticmethod
