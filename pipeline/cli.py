@@ -281,10 +281,13 @@ def _slis(prometheus: str | None, runs: list[RunRecord], store: ObjectStore) -> 
 
 
 def _register_ops() -> None:
+    from pipeline.maintenance import read, vacuum
     from pipeline.ops import backup, verify
 
     main.add_command(verify)
     main.add_command(backup)
+    main.add_command(read)
+    main.add_command(vacuum)
 
 
 _register_ops()

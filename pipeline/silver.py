@@ -182,11 +182,8 @@ def _arrow(frame: pl.LazyFrame, table: str) -> pa.Table:
     if table in PARTITIONED:
         frame = frame.with_columns(pl.col(PARTITIONED[table]).dt.strftime("%Y-%m").alias(MONTH))
     data = frame.collect(engine="streaming")
-    signed = {
-        name: {pl.UInt8: pl.Int16, pl.UInt16: pl.Int32, pl.UInt32: pl.Int64}.get(dtype, pl.Int64)
-        for name, dtype in data.schema.items()
-        if dtype.is_unsigned_integer()
-    }
+    # Delta has no unsigned integers: widen them (row counts from pl.len() are UInt32)
+    signed = {name: pl.Int64 for name, dtype in data.schema.items() if dtype.is_unsigned_integer()}
     return data.cast(signed).to_arrow(compat_level=pl.CompatLevel.oldest())  # type: ignore[arg-type]
 
 

@@ -136,13 +136,15 @@ def added_files(loc: Location, version: int) -> list[str]:
 
 def record_checksums(loc: Location, version: int) -> int:
     """Write the sha256 and size of every file commit `version` added; return their bytes."""
-    files = {}
+    files: dict[str, dict[str, str | int]] = {}
+    total = 0
     for relative in added_files(loc, version):
         info = loc.store.head(loc.file_key(relative))
         files[relative] = {"sha256": info.sha256, "size": info.size}
+        total += info.size
     doc = {"version": version, "files": files}
     loc.store.write_bytes(f"{loc.key}/{CHECKSUMS}/{version:020d}.json", json.dumps(doc).encode())
-    return sum(int(f["size"]) for f in files.values())
+    return total
 
 
 def recorded_checksums(loc: Location) -> dict[str, Mapping[str, Any]]:
@@ -211,3 +213,61 @@ def local_files(loc: Location, table: DeltaTable, work: Path) -> list[Path]:
 def sequences(tables: Iterable[DeltaTable | None], app_id: str) -> list[int | None]:
     """The last committed sequence of `app_id` in each table (None where it never committed)."""
     return [t.transaction_version(app_id) if t is not None else None for t in tables]
+
+
+PINS = "_pins"
+
+
+def pin(loc: Location, name: str, versions: Iterable[int], reason: str) -> str:
+    """Keep the files of `versions` through every vacuum until `unpin(name)` (a kept backup,
+    an open restore). Returns the pin's key."""
+    key = f"{loc.key}/{PINS}/{name}.json"
+    doc = {"versions": sorted(set(versions)), "reason": reason}
+    loc.store.write_bytes(key, json.dumps(doc).encode())
+    return key
+
+
+def unpin(loc: Location, name: str) -> None:
+    loc.store.delete(f"{loc.key}/{PINS}/{name}.json")
+
+
+def pinned_versions(loc: Location) -> list[int]:
+    versions: set[int] = set()
+    for info in loc.store.list(f"{loc.key}/{PINS}/"):
+        if info.key.endswith(".json"):
+            versions.update(int(v) for v in json.loads(loc.store.read_bytes(info.key))["versions"])
+    return sorted(versions)
+
+
+def vacuum_table(loc: Location, *, hours: float, dry_run: bool) -> list[str]:
+    """Files no version newer than `hours` (nor a pinned one) needs: listed, or removed (then a
+    checkpoint is written and the checksums of removed files are forgotten)."""
+    table = open_table(loc)
+    if table is None:
+        return []
+    files = table.vacuum(
+        retention_hours=int(hours),
+        dry_run=dry_run,
+        enforce_retention_duration=False,
+        keep_versions=pinned_versions(loc) or None,
+    )
+    if not dry_run:
+        table = open_table(loc)
+        assert table is not None
+        table.create_checkpoint()
+        _forget(loc, {unquote(f) for f in files})
+    return sorted(files)
+
+
+def _forget(loc: Location, removed: set[str]) -> None:
+    """Drop the checksum records of removed files; delete records left empty."""
+    if not removed:
+        return
+    for info in list(loc.store.list(f"{loc.key}/{CHECKSUMS}/")):
+        doc = json.loads(loc.store.read_bytes(info.key))
+        kept = {k: v for k, v in doc["files"].items() if k not in removed}
+        if not kept and doc["files"]:
+            loc.store.delete(info.key)
+        elif len(kept) != len(doc["files"]):
+            doc["files"] = kept
+            loc.store.write_bytes(info.key, json.dumps(doc).encode())

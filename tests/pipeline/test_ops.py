@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from pipeline import silver
 from pipeline.cli import main
 from pipeline.runner import run_pipeline
 from sre.storage import LocalStore
-from pipeline import silver
 
 from .conftest import DropWriter
 

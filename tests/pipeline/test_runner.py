@@ -8,14 +8,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline import ledger
+from pipeline import integrity, ledger, silver
 from pipeline.context import Bookkeeping
 from pipeline.errors import TaskFailed
+from pipeline.lake import TABLES
 from pipeline.ledger import TaskReport
 from pipeline.runner import TASKS, Observer, run_pipeline
 from sre.storage import LocalStore
-from pipeline import integrity, silver
-from pipeline.lake import TABLES
 
 from .conftest import DropWriter, nutrition_rows, weight_rows
 
