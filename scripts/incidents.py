@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline import integrity
+from pipeline import integrity, silver
+from pipeline.context import Bookkeeping
 from pipeline.observability import conventions as c
 from pipeline.service import FRESHNESS, SERVICE
 from scripts.drill_lake import Places, land_next_drop, pipeline
@@ -119,7 +120,7 @@ def stale_data(stack: Running, places: Places, *, timeout: float = 90.0) -> Inci
     if done.returncode != 0:
         raise SreError(f"the last scheduled run failed: {done.stderr.strip()[-500:]}")
     store = LocalStore(places.lake)
-    before = read_current(store, "silver")
+    before = silver.read(store)
 
     def pushed() -> float | None:
         found = obs.query(c.LAST_SUCCESS)
@@ -133,13 +134,13 @@ def stale_data(stack: Running, places: Places, *, timeout: float = 90.0) -> Inci
     incident.mark("stale", f"data stale (no success for {threshold:g} s)", last + threshold)
     # The next drill of this alert must start a new episode: wait for the resolved notice.
     _follow(obs, incident, STALE, since, ("command",), timeout, duplicate=True, notice_wait=30)
-    after = read_current(store, "silver")
+    after = silver.read(store)
     moved = obs.query(c.LAST_SUCCESS)
     incident.evidence = {
         "snapshot_before": before.snapshot if before else None,
         "snapshot_after": after.snapshot if after else None,
         "drop": drop,
-        "drop_published": bool(after and drop in after.extra.get("partitions", [])),
+        "drop_published": drop in Bookkeeping.of(after).partitions,
         "last_success_before": last,
         "last_success_after": float(moved[0]["value"][1]) if moved else None,
     }
@@ -196,7 +197,7 @@ def corrupted_silver(stack: Running, places: Places, *, timeout: float = 90.0) -
     if done.returncode != 0:
         raise SreError(f"the scheduled run failed: {done.stderr.strip()[-500:]}")
     store = LocalStore(places.lake)
-    before = read_current(store, "silver")
+    before = silver.read(store)
     if before is None:
         raise SreError("no silver committed: run prepare() first")
     keys_before = {o.key for o in store.list("silver/")}
