@@ -118,9 +118,9 @@ def backup(lake: str | None, target: str, label: str | None, as_json: bool) -> N
     if as_json:
         click.echo(json.dumps(doc, indent=2))
     else:
-        state = "valid" if doc["ok"] else "NOT valid"
+        verdict = "valid" if doc["ok"] else "NOT valid"
         click.echo(
-            f"backup {day} at {target}: {plan.objects} objects, {plan.bytes:,} bytes, {state}"
+            f"backup {day} at {target}: {plan.objects} objects, {plan.bytes:,} bytes, {verdict}"
         )
         for problem in problems:
             click.echo(f"  {problem.key}: {problem.reason}")
