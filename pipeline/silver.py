@@ -44,7 +44,10 @@ KEYS: dict[str, tuple[str, ...]] = {
     "participant_week": ("participant_id", "week"),
 }
 MONTH = "month"
-PARTITIONED = {"nutrition_entries": "entry_date", "nutrition_daily": "date"}  # by month of
+MONTHLY = {"nutrition_entries": "entry_date", "nutrition_daily": "date"}  # by month of
+# A drop touches few partitions: the months of its days, and the weeks of the participants'
+# trial it falls in (the weekly table would otherwise be rewritten whole by every run).
+PARTITION_BY = {"nutrition_entries": MONTH, "nutrition_daily": MONTH, "participant_week": "week"}
 WRITER = WriterProperties(compression="ZSTD", compression_level=1)
 
 
@@ -179,8 +182,8 @@ def scan(store: ObjectStore, table: str, version: int | None) -> pl.LazyFrame | 
 
 
 def _arrow(frame: pl.LazyFrame, table: str) -> pa.Table:
-    if table in PARTITIONED:
-        frame = frame.with_columns(pl.col(PARTITIONED[table]).dt.strftime("%Y-%m").alias(MONTH))
+    if table in MONTHLY:
+        frame = frame.with_columns(pl.col(MONTHLY[table]).dt.strftime("%Y-%m").alias(MONTH))
     data = frame.collect(engine="streaming")
     # Delta has no unsigned integers: widen them (row counts from pl.len() are UInt32)
     signed = {name: pl.Int64 for name, dtype in data.schema.items() if dtype.is_unsigned_integer()}
@@ -211,7 +214,7 @@ def commit(
             loc.uri,
             data,
             mode="append",
-            partition_by=[MONTH] if table in PARTITIONED else None,
+            partition_by=[PARTITION_BY[table]] if table in PARTITION_BY else None,
             storage_options=options,
             writer_properties=WRITER,
             commit_properties=props,
@@ -227,9 +230,11 @@ def commit(
 def _merge(target: DeltaTable, data: pa.Table, table: str, props: Any) -> None:
     keys = KEYS[table]
     predicate = " AND ".join(f"t.{k} = s.{k}" for k in keys)
-    if table in PARTITIONED and data.num_rows:
-        months = sorted(set(data.column(MONTH).to_pylist()))
-        predicate += " AND t.month IN (" + ", ".join(f"'{m}'" for m in months) + ")"
+    if table in PARTITION_BY and data.num_rows:
+        column = PARTITION_BY[table]
+        values = sorted(set(data.column(column).to_pylist()))
+        shown = ", ".join(f"'{v}'" if isinstance(v, str) else str(int(v)) for v in values)
+        predicate += f" AND t.{column} IN ({shown})"
     (
         target.merge(
             data,
