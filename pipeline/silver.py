@@ -44,10 +44,15 @@ KEYS: dict[str, tuple[str, ...]] = {
     "participant_week": ("participant_id", "week"),
 }
 MONTH = "month"
-MONTHLY = {"nutrition_entries": "entry_date", "nutrition_daily": "date"}  # by month of
-# A drop touches few partitions: the months of its days, and the weeks of the participants'
-# trial it falls in (the weekly table would otherwise be rewritten whole by every run).
-PARTITION_BY = {"nutrition_entries": MONTH, "nutrition_daily": MONTH, "participant_week": "week"}
+# Partitioned by the month of these dates, so a drop touches few files: the months of its days
+# (for the weekly table, the months its participants' current weeks start in; it would
+# otherwise be rewritten whole by every run, participants being at different trial weeks).
+MONTHLY = {
+    "nutrition_entries": "entry_date",
+    "nutrition_daily": "date",
+    "participant_week": "week_start",
+}
+PARTITION_BY = dict.fromkeys(MONTHLY, MONTH)
 WRITER = WriterProperties(compression="ZSTD", compression_level=1)
 
 

@@ -195,10 +195,29 @@ def participant_week(
     )
     following = pl.col("weight_kg_mean").shift(-1).over("participant_id", order_by="week")
     next_week = pl.col("week").shift(-1).over("participant_id", order_by="week")
-    return weekly.with_columns(
-        delta_kg_next=pl.when(next_week == pl.col("week") + 1).then(
-            following - pl.col("weight_kg_mean")
+    # The calendar day a week starts on (from the roster's start date; the first day logged when
+    # the roster has none): the table is partitioned by its month, so a drop rewrites the weeks
+    # of the last days only.
+    anchor = (
+        pl.concat(
+            [weights.select("participant_id", "date"), daily.select("participant_id", "date")]
         )
+        .group_by("participant_id")
+        .agg(pl.col("date").min().alias("first_date"))
+        .join(start, on="participant_id", how="left")
+        .select("participant_id", pl.coalesce("start_date", "first_date").alias("anchor"))
+    )
+    return (
+        weekly.with_columns(
+            delta_kg_next=pl.when(next_week == pl.col("week") + 1).then(
+                following - pl.col("weight_kg_mean")
+            )
+        )
+        .join(anchor, on="participant_id", how="left", maintain_order="left")
+        .with_columns(
+            week_start=pl.col("anchor") + pl.duration(days=pl.col("week").cast(pl.Int64) * 7)
+        )
+        .drop("anchor")
     )
 
 

@@ -73,15 +73,13 @@ def test_vacuum_lists_then_removes_old_files_and_keeps_current_and_pinned(
 ) -> None:
     lake = two_runs.root
     week = location(two_runs, "silver/participant_week")
-    files = {p for p in (lake / "silver/participant_week").glob("week=*/*.parquet")}
-    # partitioned by week: the second run rewrote weeks 0 and 1 (week 1's mean moved, so did
-    # week 0's next-week change) and added week 2
-    assert len(files) == 5
+    files = {p for p in (lake / "silver/participant_week").glob("month=*/*.parquet")}
+    assert len(files) == 2  # the second run rewrote the weeks it changed (all in one month)
 
     code, out, err = invoke("vacuum", "--lake", str(lake), "--retain", "0h", "--dry-run", "--json")
     assert code == 0 and "shorter than 7 days" in err
     listed = json.loads(out)["files"]["participant_week"]
-    assert len(listed) == 2 and all((lake / "silver/participant_week" / f).exists() for f in listed)
+    assert len(listed) == 1 and all((lake / "silver/participant_week" / f).exists() for f in listed)
 
     pin(week, "backup-2026-10-21", [0], "a kept backup")
     code, out, _ = invoke("vacuum", "--lake", str(lake), "--retain", "0h", "--json")
@@ -89,7 +87,7 @@ def test_vacuum_lists_then_removes_old_files_and_keeps_current_and_pinned(
     (lake / "silver/participant_week/_pins/backup-2026-10-21.json").unlink()
 
     code, out, _ = invoke("vacuum", "--lake", str(lake), "--retain", "0h", "--json")
-    assert code == 0 and len(json.loads(out)["files"]["participant_week"]) == 2
+    assert code == 0 and len(json.loads(out)["files"]["participant_week"]) == 1
     state = silver.read(two_runs)
     assert state is not None
     on_disk = sum(
