@@ -24,7 +24,6 @@ from sre.stack import Running, StackError
 from sre.stack.observe import Delivery, Observer, wait_for
 from sre.stack.timeline import Timeline
 from sre.storage import LocalStore, open_store
-from sre.storage.manifest import read_current
 
 STALE, CORRUPTED = "PipelineDataStale", "PipelineDataCorrupted"
 CORRUPTION_ACTIONS = ("quarantine", "restore", "command")
@@ -224,18 +223,20 @@ def _corruption_evidence(
     places: Places, incident: Incident, victim: str, keys_before: set[str]
 ) -> dict[str, Any]:
     from sre.remediation.actions import backup
-    from sre.storage.manifest import read_manifest, verify
+    from sre.remediation.backups import backup_key
 
     lake, quarantine = LocalStore(places.lake), LocalStore(places.quarantine)
     runs = {r["action"]: r for r in incident.runs}
     key = f"{runs['quarantine']['fingerprint']}-{runs['quarantine']['episode']}"
     held = {o.key: quarantine.head(o.key) for o in quarantine.list(f"{key}/silver/")}
     sources = {info.metadata.get("source-key", "") for info in held.values()}
+    backups = LocalStore(places.backup)
     label = backup.latest(open_store(str(places.backup), env={}))
-    restored = read_manifest(lake, "silver", f"restore-{key}")
-    saved = backup.read_backup(LocalStore(places.backup), label or "")
-    after = read_current(lake, "silver")
+    after = silver.read(lake)
+    current = {f.key for t in after.tables.values() for f in t.files} if after else set()
+    restored = sorted(sources & current)  # the quarantined files the current versions need
     keys_after = {o.key for o in lake.list("silver/")}
+    whole = integrity.check(lake).ok
     return {
         "victim": victim,
         "quarantine_target": runs["quarantine"]["target"],
@@ -246,10 +247,13 @@ def _corruption_evidence(
             for i in held.values()
         ),
         "backup": label,
-        "restored_matches_backup": [(f.size, f.sha256) for f in restored.files()]
-        == [(f.size, f.sha256) for f in saved.files()],
-        "restored_verifies": not verify(lake, restored),
+        "restored_matches_backup": bool(restored)
+        and all(
+            lake.head(k).sha256 == backups.head(backup_key(label or "", k)).sha256
+            for k in restored
+        ),
+        "restored_verifies": whole,
         "snapshot_after": after.snapshot if after else None,
-        "after_verifies": bool(after) and not verify(lake, after),  # type: ignore[arg-type]
+        "after_verifies": whole,
         "lost": sorted(keys_before - keys_after - sources),
     }
