@@ -50,7 +50,9 @@ def damaged_prefix(key: str) -> str:
     """The folder of a silver file (`silver/<table>/` or its partition folder), or the key
     itself when it sits at the top of silver/."""
     folder, slash, _ = key.rpartition("/")
-    return f"{folder}/" if slash and folder.count("/") >= 1 else key
+    # A file at the top of an unpartitioned table is its own prefix: the table's folder also
+    # holds its Delta log, which is never quarantined.
+    return f"{folder}/" if slash and folder.count("/") >= 2 else key
 
 
 def check(store: ObjectStore) -> IntegrityReport:

@@ -43,16 +43,15 @@ KEYS: dict[str, tuple[str, ...]] = {
     "weight_daily": ("participant_id", "date"),
     "participant_week": ("participant_id", "week"),
 }
-MONTH = "month"
-# Partitioned by the month of these dates, so a drop touches few files: the months of its days
-# (for the weekly table, the months its participants' current weeks start in; it would
-# otherwise be rewritten whole by every run, participants being at different trial weeks).
-MONTHLY = {
-    "nutrition_entries": "entry_date",
-    "nutrition_daily": "date",
-    "participant_week": "week_start",
+# Partition columns derived from a date, so a drop touches few files: the months of its days
+# for the nutrition tables; for the weekly table the calendar week its rows' trial weeks start
+# in (participants are at different trial weeks, so partitioning by `week` still rewrote all).
+DERIVED_PARTITIONS = {
+    "nutrition_entries": ("entry_date", "%Y-%m", "month"),
+    "nutrition_daily": ("date", "%Y-%m", "month"),
+    "participant_week": ("week_start", "%G-W%V", "start_week"),
 }
-PARTITION_BY = dict.fromkeys(MONTHLY, MONTH)
+PARTITION_BY = {table: spec[2] for table, spec in DERIVED_PARTITIONS.items()}
 WRITER = WriterProperties(compression="ZSTD", compression_level=1)
 
 
@@ -183,12 +182,13 @@ def scan(store: ObjectStore, table: str, version: int | None) -> pl.LazyFrame | 
     if open_table(loc) is None:
         return None
     frame = pl.scan_delta(loc.uri, version=version, storage_options=dict(loc.options) or None)
-    return frame.drop(MONTH, strict=False)
+    return frame.drop(*set(PARTITION_BY.values()), strict=False)
 
 
 def _arrow(frame: pl.LazyFrame, table: str) -> pa.Table:
-    if table in MONTHLY:
-        frame = frame.with_columns(pl.col(MONTHLY[table]).dt.strftime("%Y-%m").alias(MONTH))
+    if table in DERIVED_PARTITIONS:
+        source, pattern, column = DERIVED_PARTITIONS[table]
+        frame = frame.with_columns(pl.col(source).dt.strftime(pattern).alias(column))
     data = frame.collect(engine="streaming")
     # Delta has no unsigned integers: widen them (row counts from pl.len() are UInt32)
     signed = {name: pl.Int64 for name, dtype in data.schema.items() if dtype.is_unsigned_integer()}

@@ -249,8 +249,7 @@ def _corruption_evidence(
         "backup": label,
         "restored_matches_backup": bool(restored)
         and all(
-            lake.head(k).sha256 == backups.head(backup_key(label or "", k)).sha256
-            for k in restored
+            lake.head(k).sha256 == backups.head(backup_key(label or "", k)).sha256 for k in restored
         ),
         "restored_verifies": whole,
         "snapshot_after": after.snapshot if after else None,

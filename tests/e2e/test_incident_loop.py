@@ -67,11 +67,6 @@ def test_stale_data_is_retriggered_once_and_the_alert_resolves(
     assert incident.marks["started"] - incident.marks["webhook"] < 5.0
 
 
-@pytest.mark.xfail(
-    reason="restore still commits a manifest snapshot; on Delta tables it must put the damaged "
-    "files back from the backup or Delta-restore the last intact version (issue 16, item 4)",
-    strict=False,
-)
 def test_corrupted_silver_is_quarantined_restored_and_rerun_once(
     live: Live, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -73,13 +73,16 @@ def test_vacuum_lists_then_removes_old_files_and_keeps_current_and_pinned(
 ) -> None:
     lake = two_runs.root
     week = location(two_runs, "silver/participant_week")
-    files = {p for p in (lake / "silver/participant_week").glob("month=*/*.parquet")}
-    assert len(files) == 2  # the second run rewrote the weeks it changed (all in one month)
+    files = {p for p in (lake / "silver/participant_week").glob("start_week=*/*.parquet")}
+    # partitioned by the calendar week a trial week starts in: the second run rewrote the two
+    # weeks it changed (the one both runs have days in, and the one before, whose next-week
+    # change is known now) and added one
+    assert len(files) == 5
 
     code, out, err = invoke("vacuum", "--lake", str(lake), "--retain", "0h", "--dry-run", "--json")
     assert code == 0 and "shorter than 7 days" in err
     listed = json.loads(out)["files"]["participant_week"]
-    assert len(listed) == 1 and all((lake / "silver/participant_week" / f).exists() for f in listed)
+    assert len(listed) == 2 and all((lake / "silver/participant_week" / f).exists() for f in listed)
 
     pin(week, "backup-2026-10-21", [0], "a kept backup")
     code, out, _ = invoke("vacuum", "--lake", str(lake), "--retain", "0h", "--json")
@@ -87,7 +90,7 @@ def test_vacuum_lists_then_removes_old_files_and_keeps_current_and_pinned(
     (lake / "silver/participant_week/_pins/backup-2026-10-21.json").unlink()
 
     code, out, _ = invoke("vacuum", "--lake", str(lake), "--retain", "0h", "--json")
-    assert code == 0 and len(json.loads(out)["files"]["participant_week"]) == 1
+    assert code == 0 and len(json.loads(out)["files"]["participant_week"]) == 2
     state = silver.read(two_runs)
     assert state is not None
     on_disk = sum(
