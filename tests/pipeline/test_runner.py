@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -225,3 +226,48 @@ def test_too_many_rejects_fail_the_run_and_publish_nothing(
     assert "8 of 20 rows rejected" in str(caught.value)
     assert silver.read(store) is None
     assert committed_state(lake) == {}
+
+
+def test_a_late_corrected_drop_corrects_every_table_through_merge(
+    store: LocalStore, lake: Path, drop: DropWriter
+) -> None:
+    drop("2026-10-11", weight_log=weight_rows(1), nutrition=nutrition_rows(1))
+    run_pipeline(store)
+    before = pl.read_delta(str(lake / "silver/participant_week"))
+    # A late drop: P0001's day 3 weighed again (corrected), a second meal on day 3, and a day 0
+    # that becomes the new baseline.
+    corrected = [
+        "P0001,2026-10-03,2,150.0,lb,7,8,false,re-weighed",
+        "P0001,2026-09-30,0,212.0,lb,7,8,false,late first day",
+    ]
+    meal = ["P0001,2026-10-03,dinner,black beans,150,200,13,36,0.8,13,3,10,0.5"]
+    drop("2026-10-12", weight_log=corrected, nutrition=meal)
+    assert run_pipeline(store).status == "success"
+
+    weights = pl.read_delta(str(lake / "silver/weight_daily")).filter(
+        pl.col("participant_id") == "P0001"
+    )
+    assert weights.height == 11  # one row per day, no duplicate from the MERGE
+    day3 = weights.filter(pl.col("date") == pl.date(2026, 10, 3)).row(0, named=True)
+    assert day3["weight_kg"] == pytest.approx(150.0 * 0.45359237)
+    baseline = weights.filter(pl.col("is_baseline"))
+    assert baseline["date"].to_list() == [date(2026, 9, 30)]
+    assert day3["change_from_baseline_kg"] == pytest.approx((150.0 - 212.0) * 0.45359237)
+
+    daily = pl.read_delta(str(lake / "silver/nutrition_daily"))
+    day = daily.filter(
+        (pl.col("participant_id") == "P0001") & (pl.col("date") == date(2026, 10, 3))
+    )
+    assert day.height == 1 and day["n_entries"].item() == 2
+    assert day["calories_kcal"].item() == pytest.approx(431.0)
+    assert daily.height == 20
+
+    weeks = pl.read_delta(str(lake / "silver/participant_week"))
+    assert weeks.select("participant_id", "week").is_duplicated().sum() == 0
+    assert not weeks.filter(pl.col("participant_id") == "P0001").equals(
+        before.filter(pl.col("participant_id") == "P0001")
+    )
+    # P0002 was not in the late drop: its weeks are exactly as they were
+    p2 = pl.col("participant_id") == "P0002"
+    assert weeks.filter(p2).sort("week").equals(before.filter(p2).sort("week"))
+    assert integrity.check(store).ok
