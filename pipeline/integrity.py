@@ -41,18 +41,15 @@ class IntegrityReport:
 
     @property
     def damaged_prefixes(self) -> tuple[str, ...]:
-        """The folders holding a missing or changed file, e.g. `silver/weight_daily/` or
-        `silver/nutrition_daily/month=2026-10/`: what quarantine would move."""
+        """The damaged files themselves: what quarantine moves (see `damaged_prefix`)."""
         return tuple(sorted({damaged_prefix(p.key) for p in self.problems}))
 
 
 def damaged_prefix(key: str) -> str:
-    """The folder of a silver file (`silver/<table>/` or its partition folder), or the key
-    itself when it sits at the top of silver/."""
-    folder, slash, _ = key.rpartition("/")
-    # A file at the top of an unpartitioned table is its own prefix: the table's folder also
-    # holds its Delta log, which is never quarantined.
-    return f"{folder}/" if slash and folder.count("/") >= 2 else key
+    """The prefix quarantine moves for a damaged silver file: the file itself. A Delta table's
+    folder (or partition folder) also holds healthy files of the same and older versions, and
+    the table's folder its log, none of which may be moved aside with it."""
+    return key
 
 
 def check(store: ObjectStore) -> IntegrityReport:

@@ -200,7 +200,15 @@ def corrupted_silver(stack: Running, places: Places, *, timeout: float = 90.0) -
     if before is None:
         raise SreError("no silver committed: run prepare() first")
     keys_before = {o.key for o in store.list("silver/")}
-    victim = before.tables[sorted(before.tables)[0]].files[0].key
+    # A file the latest backup holds: restore puts it back from there (a file written after the
+    # backup would need a Delta restore to an older version, which restore leaves to people).
+    from sre.remediation import backups as kept
+
+    label = kept.latest(LocalStore(places.backup)) or ""
+    saved = {f.key for f in kept.read_backup(LocalStore(places.backup), label).files()}
+    victim = next(
+        f.key for t in sorted(before.tables) for f in before.tables[t].files if f.key in saved
+    )
     path = places.lake / victim
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF

@@ -45,8 +45,7 @@ def test_verify_passes_on_committed_silver_and_fails_on_a_flipped_byte(
     assert doc["problems"] == [
         {"key": victim, "reason": "sha256 differs from the one recorded at write time"}
     ]
-    # weight_daily is unpartitioned: the damaged file is its own prefix (the table's folder also
-    # holds its Delta log, never quarantined)
+    # the damaged file is its own prefix: its folder holds healthy files (and the Delta log)
     assert (
         f'potato_pipeline_silver_integrity_ok{{prefix="{victim}"}} 0.0'
         in (lake / "_metrics/potato_pipeline_integrity.prom").read_text()
