@@ -243,7 +243,18 @@ def changed(new: pl.LazyFrame, old: pl.LazyFrame | None) -> pl.LazyFrame:
         return new
     schema = new.collect_schema()
     old = old.select(pl.col(name).cast(dtype) for name, dtype in schema.items())
-    return new.join(old, on=schema.names(), how="anti", nulls_equal=True)
+    # Means recomputed over the same days in another order differ in the last bits: compare
+    # floats at 9 decimals, or every weekly row would look changed and be rewritten each run.
+    floats = [name for name, dtype in schema.items() if dtype.is_float()]
+
+    def rounded(frame: pl.LazyFrame) -> pl.LazyFrame:
+        return frame.with_columns(pl.col(floats).round(9)) if floats else frame
+
+    numbered = new.with_row_index("_row")
+    differing = rounded(numbered).join(
+        rounded(old), on=schema.names(), how="anti", nulls_equal=True
+    )
+    return numbered.join(differing.select("_row"), on="_row", how="semi").drop("_row")
 
 
 def run(ctx: RunContext, validated: Validated) -> Transformed:
