@@ -23,7 +23,6 @@ from pipeline.tasks.transform import Transformed
 from sre.errors import StorageError
 from sre.storage import ObjectStore
 
-SILVER_ROOT = "silver"
 log = logging.getLogger(__name__)
 
 
