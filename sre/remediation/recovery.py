@@ -32,7 +32,8 @@ class Recovery:
         self._last = float("-inf")
 
     def at_start(self, engine: RemediationEngine) -> int:
-        """Take back this replica's own runs; start watching the others'."""
+        """Take back this replica's own runs and deliveries; start watching the others'."""
+        engine.store.release_claims()
         running = engine.store.running()
         self.watch.expired([r for r in running if r["owner"] != engine.store.owner])
         return sum(_recover(engine, run) for run in running if run["owner"] == engine.store.owner)
@@ -69,6 +70,7 @@ def _recover(engine: RemediationEngine, run: Mapping[str, Any]) -> bool:
 
 def _interrupted(engine: RemediationEngine, run: Mapping[str, Any]) -> None:
     """What really happened cannot be told: start it again (idempotent) or record it failed."""
+    engine.runner.expire_silence(run)
     policy = engine.policy_of(run["alertname"], run["action"])
     alert = parse_alert(run["alert"])
     action = engine.registry.actions.get(run["action"])
