@@ -17,7 +17,7 @@ import click
 from prometheus_api_client.exceptions import PrometheusApiClientException
 from rich.console import Console
 
-from pipeline import ledger, logs, render
+from pipeline import ledger, logs, render, silver
 from pipeline.context import Bookkeeping
 from pipeline.errors import PipelineError, TaskFailed
 from pipeline.ledger import RunRecord
@@ -32,10 +32,9 @@ from pipeline.sample import SampleSpec, write_sample
 from pipeline.schedule import parse_duration, serve
 from pipeline.settings import Settings
 from pipeline.status import status_document
-from pipeline.tasks import ingest, publish, validate
+from pipeline.tasks import ingest, validate
 from sre.errors import SreError, StorageError
 from sre.storage import ObjectStore, open_store
-from sre.storage.manifest import read_current
 
 DEFAULTS = SampleSpec()
 
@@ -106,9 +105,9 @@ def run(
     metrics_port: int,
     metrics_host: str,
 ) -> None:
-    """Process new bronze partitions into a new silver snapshot and reports.
+    """Process new bronze partitions into the silver Delta tables and reports.
 
-    Only partitions no committed snapshot holds are read; a rerun with nothing new publishes
+    Only partitions no committed run holds are read; a rerun with nothing new publishes
     nothing. Rows that break a contract go to rejects/ with their rule, file and line. A crash
     or failure at any point leaves the committed silver exactly as it was.
 
@@ -141,9 +140,7 @@ def run(
         if as_json:
             click.echo(json.dumps({**record.to_dict(), "lake": store.url}, indent=2))
         else:
-            render.run_summary(
-                Console(), record, read_current(store, publish.SILVER_ROOT), store.url
-            )
+            render.run_summary(Console(), record, silver.read(store), store.url)
 
 
 def _run_once(
@@ -216,7 +213,7 @@ def validate_cmd(lake: str | None, as_json: bool, all_partitions: bool) -> None:
         _lake(lake) as (_settings, store),
         tempfile.TemporaryDirectory(prefix="potato-validate-") as tmp,
     ):
-        manifest = read_current(store, publish.SILVER_ROOT)
+        manifest = silver.read(store)
         processed = () if all_partitions else Bookkeeping.of(manifest).partitions
         try:
             files = ingest.collect(store, processed, Path(tmp)).files
@@ -252,16 +249,17 @@ def validate_cmd(lake: str | None, as_json: bool, all_partitions: bool) -> None:
     help="Take the SLIs from this Prometheus (default: $PROMETHEUS_URL); else from the ledger.",
 )
 def status(lake: str | None, as_json: bool, limit: int, prometheus: str | None) -> None:
-    """The committed snapshot, the runbook's three SLIs and the last runs.
+    """The committed silver tables, the runbook's three SLIs and the last runs.
 
-    With --json the shape is {"snapshot", "silver": {table: {"rows", "files"}}, "rejects":
+    With --json the shape is {"snapshot", "sequence", "versions", "silver": {table: {"rows",
+    "files", "version"}}, "rejects":
     {rule: n}, "slis": {...}, "runs": [...]}, newest run first; file paths are relative to the
     lake. The SLIs say their source: "prometheus" or "ledger".
     """
     prometheus = prometheus or os.environ.get("PROMETHEUS_URL") or None
     with _lake(lake) as (_settings, store):
         runs = ledger.recent(store, max(limit, 200))
-        doc = status_document(read_current(store, publish.SILVER_ROOT), runs[-limit:])
+        doc = status_document(silver.read(store), runs[-limit:])
         doc["slis"] = _slis(prometheus, runs, store).to_dict()
         if as_json:
             click.echo(json.dumps(doc, indent=2))
@@ -283,10 +281,13 @@ def _slis(prometheus: str | None, runs: list[RunRecord], store: ObjectStore) -> 
 
 
 def _register_ops() -> None:
+    from pipeline.maintenance import read, vacuum
     from pipeline.ops import backup, verify
 
     main.add_command(verify)
     main.add_command(backup)
+    main.add_command(read)
+    main.add_command(vacuum)
 
 
 _register_ops()

@@ -1,9 +1,9 @@
 """What one run's tasks share: the run context, and the typed bookkeeping each commit carries.
 
 Every task takes the `RunContext` and what the task before it produced, and returns its own
-result; nothing else is passed around. `Bookkeeping` is what a committed snapshot records
-about the runs that built it (the bronze partitions processed, reject counts and files),
-read and written here only, so no task digs through an untyped dictionary for it.
+result; nothing else is passed around. `Bookkeeping` is what the silver tables' commits record
+about the runs that built them (the bronze partitions processed, reject counts), read and
+written here only, so no task digs through an untyped dictionary for it.
 """
 
 from __future__ import annotations
@@ -15,86 +15,97 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pipeline.silver import Silver
 from sre.storage import ObjectStore
-from sre.storage.manifest import FileEntry, Manifest
 
 __all__ = ["Bookkeeping", "RunContext"]
 
 
 @dataclass(frozen=True, slots=True)
 class Bookkeeping:
-    """Cumulative across snapshots: every partition processed, rejects per rule, reject files."""
+    """Cumulative across runs: every partition processed, rejects per rule."""
 
     run_id: str = ""
     partitions: tuple[str, ...] = ()
     rejects: Mapping[str, int] = field(default_factory=dict)
-    reject_files: tuple[FileEntry, ...] = ()
 
     @classmethod
-    def of(cls, manifest: Manifest | None) -> Bookkeeping:
-        """What `manifest` records (nothing before the first commit)."""
-        if manifest is None:
+    def of(cls, silver: Silver | None) -> Bookkeeping:
+        """What the last complete run's commits record (nothing before the first commit)."""
+        if silver is None:
             return cls()
-        extra = manifest.extra
+        doc = silver.bookkeeping()
         return cls(
-            run_id=str(extra.get("run_id", "")),
-            partitions=tuple(extra.get("partitions", ())),
-            rejects=dict(extra.get("rejects", {})),
-            reject_files=tuple(
-                FileEntry(key=f["key"], size=f["size"], sha256=f["sha256"], rows=f.get("rows"))
-                for f in extra.get("reject_files", ())
-            ),
+            run_id=str(doc.get("run_id", "")),
+            partitions=tuple(doc.get("partitions", ())),
+            rejects=dict(doc.get("rejects", {})),
         )
 
     def advanced(
-        self,
-        run_id: str,
-        partitions: Iterable[str],
-        rejected: Mapping[str, int],
-        reject_files: Iterable[FileEntry],
+        self, run_id: str, partitions: Iterable[str], rejected: Mapping[str, int]
     ) -> Bookkeeping:
-        """This bookkeeping with one more run's partitions, reject counts and files (pure)."""
+        """This bookkeeping with one more run's partitions and reject counts (pure)."""
         totals = Counter(self.rejects)
         totals.update(rejected)
         return Bookkeeping(
             run_id=run_id,
             partitions=tuple(sorted({*self.partitions, *partitions})),
             rejects=dict(sorted(totals.items())),
-            reject_files=(*self.reject_files, *reject_files),
         )
 
-    def to_extra(self) -> dict[str, Any]:
-        """The manifest's `extra` document."""
+    def to_doc(self) -> dict[str, Any]:
+        """The commit metadata document."""
         return {
             "run_id": self.run_id,
             "partitions": list(self.partitions),
             "rejects": dict(self.rejects),
-            "reject_files": [
-                {"key": e.key, "size": e.size, "sha256": e.sha256, "rows": e.rows}
-                for e in self.reject_files
-            ],
         }
 
 
 @dataclass(frozen=True, slots=True)
 class RunContext:
     """One run: the lake, a private work folder, the run's id and start, and the committed
-    snapshot it builds on (None before the first commit)."""
+    silver it builds on (None before the first commit)."""
 
     store: ObjectStore
     work: Path
     run_id: str
     started_at: datetime
-    previous: Manifest | None
+    previous: Silver | None
+
+    @property
+    def completing(self) -> bool:
+        """True when this run completes one that committed some tables only."""
+        return self.previous is not None and self.previous.pending is not None
+
+    @property
+    def sequence(self) -> int:
+        """The run sequence this run commits under."""
+        if self.previous is None:
+            return 1
+        if self.previous.pending is not None:
+            return self.previous.pending
+        return self.previous.sequence + 1
+
+    @property
+    def base(self) -> dict[str, int | None]:
+        """The version of each table this run reads (None: latest, -1: not yet created)."""
+        if self.previous is None or self.previous.pending is None:
+            return {}
+        return dict(self.previous.base)
 
     @property
     def before(self) -> Bookkeeping:
-        """The bookkeeping of the snapshot this run builds on."""
+        """The bookkeeping of the complete run this one builds on."""
         return Bookkeeping.of(self.previous)
 
     @property
     def snapshot(self) -> str:
-        """The id this run's snapshot takes: its start time, then the run id's first part."""
+        """The run's label (rejects folder, ledger): its start time and the run id's first part;
+        a completion keeps the label of the run it completes."""
+        pending = self.previous.pending_run() if self.previous is not None else {}
+        if pending.get("snapshot"):
+            return str(pending["snapshot"])
         return f"{self.started_at:%Y%m%dT%H%M%S}Z-{self.run_id[:8]}"
 
     @property

@@ -11,10 +11,11 @@ from prometheus_client import CollectorRegistry, Gauge, generate_latest, push_to
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
+from pipeline import silver
 from pipeline.lake import METRICS_TEXTFILE
 from pipeline.observability import conventions as c
 from sre.storage import ObjectStore
-from sre.storage.manifest import Problem, read_current, verify
+from sre.storage.delta import FileCheck, location, open_table, verify_table
 
 INTEGRITY_TEXTFILE = METRICS_TEXTFILE.replace(
     "potato_pipeline.prom", "potato_pipeline_integrity.prom"
@@ -31,7 +32,8 @@ log = logging.getLogger("pipeline.integrity")
 class IntegrityReport:
     snapshot: str | None
     files: int
-    problems: tuple[Problem, ...]
+    problems: tuple[FileCheck, ...]
+    versions: dict[str, int] | None = None
 
     @property
     def ok(self) -> bool:
@@ -39,24 +41,33 @@ class IntegrityReport:
 
     @property
     def damaged_prefixes(self) -> tuple[str, ...]:
-        """The folders holding a missing or changed file, e.g.
-        `silver/weight_daily/snapshot=<id>/`: what quarantine would move."""
+        """The damaged files themselves: what quarantine moves (see `damaged_prefix`)."""
         return tuple(sorted({damaged_prefix(p.key) for p in self.problems}))
 
 
 def damaged_prefix(key: str) -> str:
-    """The folder of a silver file (`silver/<table>/snapshot=<id>/`), or the key itself when it
-    sits at the top of silver/."""
-    folder, slash, _ = key.rpartition("/")
-    return f"{folder}/" if slash and folder.count("/") >= 1 else key
+    """The prefix quarantine moves for a damaged silver file: the file itself. A Delta table's
+    folder (or partition folder) also holds healthy files of the same and older versions, and
+    the table's folder its log, none of which may be moved aside with it."""
+    return key
 
 
 def check(store: ObjectStore) -> IntegrityReport:
-    """Every file of the committed snapshot: present, right size, right sha256."""
-    manifest = read_current(store, "silver")
-    if manifest is None:
+    """Every data file of each table's current version: present, the size its Delta log says,
+    the sha256 recorded when it was written."""
+    state = silver.read(store)
+    if state is None:
         return IntegrityReport(None, 0, ())
-    return IntegrityReport(manifest.snapshot, len(manifest.files()), tuple(verify(store, manifest)))
+    problems: list[FileCheck] = []
+    files = 0
+    for name in state.tables:
+        loc = location(store, silver.table_key(name))
+        table = open_table(loc)
+        if table is None:
+            continue
+        files += len(state.tables[name].files)
+        problems.extend(verify_table(loc, table))
+    return IntegrityReport(state.snapshot, files, tuple(problems), state.versions)
 
 
 class _OkCollector(Collector):
@@ -67,7 +78,7 @@ class _OkCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         metric = Metric(
             c.INTEGRITY_OK,
-            "1 when every silver file matches its manifest; else 0 for each damaged prefix.",
+            "1 when every silver file matches its recorded checksum; else 0 per damaged prefix.",
             "gauge",
         )
         if self.report.ok:
@@ -85,7 +96,7 @@ def registry_for(report: IntegrityReport, checked_at: float) -> CollectorRegistr
     registry.register(_OkCollector(report))
     Gauge(
         c.INTEGRITY_PROBLEMS,
-        "Silver files missing or differing from the manifest.",
+        "Silver files missing or differing from their recorded checksums.",
         registry=registry,
     ).set(len(report.problems))
     Gauge(

@@ -43,10 +43,6 @@ class Partition:
         return f"{BRONZE}/{self.name}/{kind}.csv"
 
 
-def silver_file(table: str, snapshot: str, part: int = 0) -> str:
-    return f"{SILVER}/{table}/snapshot={snapshot}/part-{part:05d}.parquet"
-
-
 def reject_file(kind: str, snapshot: str) -> str:
     return f"{REJECTS}/snapshot={snapshot}/{kind}.parquet"
 

@@ -1,8 +1,9 @@
 """The run ledger: one JSON record per run under `_state/runs/`, newest last.
 
-The committed manifest, not the ledger, says which bronze partitions silver holds (so a crash
-between commit and ledger write cannot make a rerun publish twice); the ledger is the history
-that `status` shows and that later runs read totals from.
+The silver tables' commits, not the ledger, say which bronze partitions silver holds (so a
+crash between commit and ledger write cannot make a rerun publish twice); the ledger is the
+history that `status` shows, with the table versions each run left, and that later runs read
+totals from.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class RunRecord:
     error: str | None = None
     failed_task: str | None = None
     metrics: Mapping[str, Any] = field(default_factory=dict)  # cumulative totals after this run
+    versions: Mapping[str, int] = field(default_factory=dict)  # the tables' consistent set
 
     @property
     def duration_seconds(self) -> float:
@@ -70,6 +72,7 @@ class RunRecord:
             error=doc.get("error"),
             failed_task=doc.get("failed_task"),
             metrics=doc.get("metrics", {}),
+            versions=doc.get("versions", {}),
         )
 
 

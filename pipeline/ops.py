@@ -10,14 +10,15 @@ from datetime import UTC, datetime
 
 import click
 
-from pipeline import integrity
+from pipeline import integrity, silver
 from pipeline.options import EXIT_UNAVAILABLE, fail, json_option, lake_option
 from pipeline.settings import Settings
 from sre.errors import SreError
 from sre.remediation.actions import backup as backups
 from sre.remediation.deps import Stores
-from sre.storage import open_store
-from sre.storage.manifest import read_current
+from sre.storage import ObjectStore, open_store
+from sre.storage.delta import location, pin, recorded_checksums
+from sre.storage.manifest import FileEntry, Manifest, TableEntry, to_json
 
 
 @click.command()
@@ -29,7 +30,8 @@ from sre.storage.manifest import read_current
 )
 @json_option
 def verify(lake: str | None, pushgateway: str | None, as_json: bool) -> None:
-    """Check every file of the committed silver snapshot against its manifest (size, sha256).
+    """Check every data file of the silver tables' current versions (size from the Delta log,
+    sha256 recorded when the file was written).
 
     Exports potato_pipeline_silver_integrity_ok (1 or 0) so the corruption alert can fire.
     Exit 1 when a file is missing or differs.
@@ -43,6 +45,7 @@ def verify(lake: str | None, pushgateway: str | None, as_json: bool) -> None:
         fail(str(exc), EXIT_UNAVAILABLE)
     doc = {
         "snapshot": report.snapshot,
+        "versions": report.versions or {},
         "files": report.files,
         "ok": report.ok,
         "problems": [{"key": p.key, "reason": p.reason} for p in report.problems],
@@ -50,10 +53,10 @@ def verify(lake: str | None, pushgateway: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(doc, indent=2))
     elif report.snapshot is None:
-        click.echo("no silver snapshot committed yet: nothing to verify")
+        click.echo("no silver table committed yet: nothing to verify")
     else:
         click.echo(
-            f"snapshot {report.snapshot}: {report.files} files, {len(report.problems)} problem(s)"
+            f"run {report.snapshot}: {report.files} files, {len(report.problems)} problem(s)"
         )
         for problem in report.problems:
             click.echo(f"  {problem.key}: {problem.reason}")
@@ -73,10 +76,12 @@ def verify(lake: str | None, pushgateway: str | None, as_json: bool) -> None:
 @click.option("--date", "label", help="The backup's date label (default: today, UTC).")
 @json_option
 def backup(lake: str | None, target: str, label: str | None, as_json: bool) -> None:
-    """Copy the committed silver snapshot to TARGET under silver/YYYY-MM-DD/, then validate it.
+    """Copy the data files of the silver tables' current versions to TARGET under
+    silver/YYYY-MM-DD/, then validate it.
 
-    The copy carries the snapshot's manifest; validation checks every file's checksum, schema
-    and row count against it. Exit 1 when the backup does not validate.
+    The copy carries a manifest of those files with the checksums recorded when they were
+    written; validation checks every file's checksum and row count against it. The versions
+    backed up are pinned, so `vacuum` keeps their files. Exit 1 when it does not validate.
     """
     settings = Settings.from_env(os.environ, lake=lake)
     now = datetime.now(UTC)
@@ -86,11 +91,20 @@ def backup(lake: str | None, target: str, label: str | None, as_json: bool) -> N
         backup_store = open_store(
             target, env=settings.aws_env, create=not target.startswith("s3://")
         )
-        plan = backups.plan(day, read_current(lake_store, "silver"))
+        state = silver.read(lake_store)
+        manifest = as_manifest(lake_store, state)
+        source = f"_state/backups/{day}.json"
+        if manifest is not None:
+            lake_store.write_bytes(source, to_json(manifest))
+        plan = backups.plan(day, manifest, source=source)
         outcome = backups.apply(
             plan, Stores(lake_store, backup_store, backup_store), incident=f"backup-{day}", now=now
         )
         problems = backups.validate(backup_store, day) if outcome.ok else []
+        if outcome.ok and not problems and state is not None:
+            for name, table in state.tables.items():
+                loc = location(lake_store, silver.table_key(name))
+                pin(loc, f"backup-{day}", [table.version], f"backup {day} at {target}")
     except SreError as exc:
         fail(str(exc), EXIT_UNAVAILABLE)
     doc = {
@@ -104,12 +118,36 @@ def backup(lake: str | None, target: str, label: str | None, as_json: bool) -> N
     if as_json:
         click.echo(json.dumps(doc, indent=2))
     else:
-        state = "valid" if doc["ok"] else "NOT valid"
+        verdict = "valid" if doc["ok"] else "NOT valid"
         click.echo(
-            f"backup {day} at {target}: {plan.objects} objects, {plan.bytes:,} bytes, {state}"
+            f"backup {day} at {target}: {plan.objects} objects, {plan.bytes:,} bytes, {verdict}"
         )
         for problem in problems:
             click.echo(f"  {problem.key}: {problem.reason}")
         if not outcome.ok:
             click.echo(f"  {outcome.detail}")
     sys.exit(0 if doc["ok"] else 1)
+
+
+def as_manifest(store: ObjectStore, state: silver.Silver | None) -> Manifest | None:
+    """The current versions' data files with the checksums recorded at write time, in the
+    backup's manifest format."""
+    if state is None:
+        return None
+    tables = {}
+    for name, table in state.tables.items():
+        loc = location(store, silver.table_key(name))
+        sums = recorded_checksums(loc)
+        files = tuple(
+            FileEntry(
+                key=f.key,
+                size=f.size,
+                sha256=str(sums.get(f.key.removeprefix(f"{loc.key}/"), {}).get("sha256", "")),
+                rows=f.rows,
+            )
+            for f in table.files
+        )
+        tables[name] = TableEntry(files=files)
+    return Manifest(
+        snapshot=state.snapshot or "none", created_at=state.created_at or "", tables=tables
+    )

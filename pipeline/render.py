@@ -11,8 +11,8 @@ from rich.table import Table
 
 from pipeline.ledger import RunRecord
 from pipeline.sample import SampleSummary
+from pipeline.silver import Silver
 from pipeline.tasks.validate import Validated
-from sre.storage.manifest import Manifest
 
 
 def _rules(console: Console, rejected: Mapping[str, int], title: str) -> None:
@@ -27,14 +27,14 @@ def _rules(console: Console, rejected: Mapping[str, int], title: str) -> None:
     console.print(table)
 
 
-def run_summary(console: Console, record: RunRecord, manifest: Manifest | None, lake: str) -> None:
+def run_summary(console: Console, record: RunRecord, manifest: Silver | None, lake: str) -> None:
     took = f"{record.duration_seconds:.1f} s"
     if record.status == "noop":
         console.print(
             f"Nothing new in {lake}/bronze: no partition to process, nothing published ({took})."
         )
         if manifest:
-            console.print(f"Silver stays at snapshot {manifest.snapshot}.")
+            console.print(f"Silver stays at run {manifest.sequence} ({manifest.snapshot}).")
         return
     console.print(
         f"[green]Run {record.run_id[:8]} succeeded[/] in {took}: {len(record.partitions)} new "
@@ -42,14 +42,20 @@ def run_summary(console: Console, record: RunRecord, manifest: Manifest | None, 
     )
     if manifest is None:
         return
-    table = Table(title=f"silver snapshot {manifest.snapshot}", title_justify="left")
-    for column in ("table", "rows", "files", "MB"):
+    table = Table(title=f"silver after run {manifest.sequence}", title_justify="left")
+    for column in ("table", "version", "rows", "files", "MB"):
         table.add_column(column, justify="left" if column == "table" else "right")
     for name, entry in sorted(manifest.tables.items()):
-        table.add_row(name, f"{entry.rows:,}", str(len(entry.files)), f"{entry.bytes / 1e6:.2f}")
+        table.add_row(
+            name,
+            str(entry.version),
+            f"{entry.rows:,}",
+            str(len(entry.files)),
+            f"{entry.bytes / 1e6:.2f}",
+        )
     console.print(table)
     _rules(console, record.rejected, "rejected this run")
-    console.print(f"silver:  {lake}/silver/  (commit pointer {lake}/silver/_CURRENT.json)")
+    console.print(f"silver:  {lake}/silver/  (Delta tables: silver/<table>/_delta_log)")
     console.print(f"rejects: {lake}/rejects/snapshot={manifest.snapshot}/")
     console.print(f"reports: {lake}/reports/")
 

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import TypeVar
 
 import polars as pl
+from deltalake.exceptions import DeltaError
 
-from pipeline import ledger
+from pipeline import ledger, silver
 from pipeline.context import RunContext
 from pipeline.errors import PipelineError, TaskFailed
 from pipeline.ledger import RunRecord, TaskReport
@@ -27,7 +28,6 @@ from pipeline.observability.totals import Totals, advance
 from pipeline.tasks import check, ingest, publish, report, transform, validate
 from sre.errors import SreError
 from sre.storage import ObjectStore
-from sre.storage.manifest import read_current
 
 T = TypeVar("T")
 TASKS = ("ingest", "validate", "transform", "check", "publish", "report")
@@ -71,7 +71,14 @@ class _Run:
         start = time.perf_counter()
         try:
             result = body()
-        except (PipelineError, SreError, OSError, ValueError, pl.exceptions.PolarsError) as exc:
+        except (
+            PipelineError,
+            SreError,
+            OSError,
+            ValueError,
+            pl.exceptions.PolarsError,
+            DeltaError,
+        ) as exc:
             failed = TaskReport(name, "failure", time.perf_counter() - start, error=str(exc))
             self._finish(failed, None)
             raise TaskFailed(name, exc) from exc
@@ -101,7 +108,7 @@ def run_pipeline(
     work_dir: Path | None = None,
     clock: Callable[[], datetime] = _now,
 ) -> RunRecord:
-    """Process every new bronze partition into a new silver snapshot; return the ledger record.
+    """Process every new bronze partition into the silver tables; return the ledger record.
 
     Raises TaskFailed (after recording the failed run) when a task fails.
     """
@@ -113,7 +120,7 @@ def run_pipeline(
         observer.run_started(run_id, store)
     with tempfile.TemporaryDirectory(prefix="potato-run-", dir=work_dir) as tmp:
         try:
-            previous = read_current(store, publish.SILVER_ROOT)
+            previous = silver.read(store)
             _execute(RunContext(store, Path(tmp), run_id, started, previous), run)
         except TaskFailed as exc:
             run.record = replace(
@@ -146,6 +153,7 @@ def _execute(ctx: RunContext, run: _Run) -> None:
         partitions=tuple(p.name for p in ingested.partitions),
         bytes_read=ingested.bytes,
         snapshot=previous.snapshot if previous else None,
+        versions=previous.versions if previous else {},
     )
     if not ingested.partitions:
         run.record = replace(record, status="noop")
@@ -181,5 +189,11 @@ def _execute(ctx: RunContext, run: _Run) -> None:
         lambda: publish.run(ctx, checked),
         lambda r: (sum(checked.rows.values()), sum(checked.rows.values()), r.uploaded_bytes),
     )
-    run.record = replace(record, snapshot=ctx.snapshot, rows=checked.rows, status="success")
+    run.record = replace(
+        record,
+        snapshot=ctx.snapshot,
+        rows=checked.rows,
+        status="success",
+        versions=published.silver.versions,
+    )
     run.task("report", lambda: report.run(ctx, published), lambda r: (0, len(r.keys), 0))

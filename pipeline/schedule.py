@@ -12,15 +12,13 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry, start_http_server
 
-from pipeline import ledger
+from pipeline import ledger, silver
 from pipeline.errors import TaskFailed
 from pipeline.observability.metrics import PipelineMetrics
 from pipeline.observability.totals import Totals
 from pipeline.progress import LogObserver
 from pipeline.runner import Observer, run_pipeline
-from pipeline.tasks import publish
 from sre.storage import ObjectStore
-from sre.storage.manifest import read_current
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
@@ -60,9 +58,7 @@ def serve(
     """Run on `interval` until SIGTERM or SIGINT, serving the live metrics on host:port."""
     registry = CollectorRegistry()
     registry.register(live)
-    live.update(
-        Totals.from_dict(ledger.latest_totals(store)), read_current(store, publish.SILVER_ROOT)
-    )
+    live.update(Totals.from_dict(ledger.latest_totals(store)), silver.read(store))
     server, _thread = start_http_server(port, addr=host, registry=registry)
     log = logging.getLogger("pipeline.schedule")
     log.info("serving /metrics on http://%s:%d/metrics; a run every %gs", host, port, interval)

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline import integrity
+from pipeline import integrity, silver
+from pipeline.context import Bookkeeping
 from pipeline.observability import conventions as c
 from pipeline.service import FRESHNESS, SERVICE
 from scripts.drill_lake import Places, land_next_drop, pipeline
@@ -23,7 +24,6 @@ from sre.stack import Running, StackError
 from sre.stack.observe import Delivery, Observer, wait_for
 from sre.stack.timeline import Timeline
 from sre.storage import LocalStore, open_store
-from sre.storage.manifest import read_current
 
 STALE, CORRUPTED = "PipelineDataStale", "PipelineDataCorrupted"
 CORRUPTION_ACTIONS = ("quarantine", "restore", "command")
@@ -119,7 +119,7 @@ def stale_data(stack: Running, places: Places, *, timeout: float = 90.0) -> Inci
     if done.returncode != 0:
         raise SreError(f"the last scheduled run failed: {done.stderr.strip()[-500:]}")
     store = LocalStore(places.lake)
-    before = read_current(store, "silver")
+    before = silver.read(store)
 
     def pushed() -> float | None:
         found = obs.query(c.LAST_SUCCESS)
@@ -133,13 +133,13 @@ def stale_data(stack: Running, places: Places, *, timeout: float = 90.0) -> Inci
     incident.mark("stale", f"data stale (no success for {threshold:g} s)", last + threshold)
     # The next drill of this alert must start a new episode: wait for the resolved notice.
     _follow(obs, incident, STALE, since, ("command",), timeout, duplicate=True, notice_wait=30)
-    after = read_current(store, "silver")
+    after = silver.read(store)
     moved = obs.query(c.LAST_SUCCESS)
     incident.evidence = {
         "snapshot_before": before.snapshot if before else None,
         "snapshot_after": after.snapshot if after else None,
         "drop": drop,
-        "drop_published": bool(after and drop in after.extra.get("partitions", [])),
+        "drop_published": drop in Bookkeeping.of(after).partitions,
         "last_success_before": last,
         "last_success_after": float(moved[0]["value"][1]) if moved else None,
     }
@@ -196,11 +196,19 @@ def corrupted_silver(stack: Running, places: Places, *, timeout: float = 90.0) -
     if done.returncode != 0:
         raise SreError(f"the scheduled run failed: {done.stderr.strip()[-500:]}")
     store = LocalStore(places.lake)
-    before = read_current(store, "silver")
+    before = silver.read(store)
     if before is None:
         raise SreError("no silver committed: run prepare() first")
     keys_before = {o.key for o in store.list("silver/")}
-    victim = before.tables[sorted(before.tables)[0]].files[0].key
+    # A file the latest backup holds: restore puts it back from there (a file written after the
+    # backup would need a Delta restore to an older version, which restore leaves to people).
+    from sre.remediation import backups as kept
+
+    label = kept.latest(LocalStore(places.backup)) or ""
+    saved = {f.key for f in kept.read_backup(LocalStore(places.backup), label).files()}
+    victim = next(
+        f.key for t in sorted(before.tables) for f in before.tables[t].files if f.key in saved
+    )
     path = places.lake / victim
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
@@ -223,18 +231,20 @@ def _corruption_evidence(
     places: Places, incident: Incident, victim: str, keys_before: set[str]
 ) -> dict[str, Any]:
     from sre.remediation.actions import backup
-    from sre.storage.manifest import read_manifest, verify
+    from sre.remediation.backups import backup_key
 
     lake, quarantine = LocalStore(places.lake), LocalStore(places.quarantine)
     runs = {r["action"]: r for r in incident.runs}
     key = f"{runs['quarantine']['fingerprint']}-{runs['quarantine']['episode']}"
     held = {o.key: quarantine.head(o.key) for o in quarantine.list(f"{key}/silver/")}
     sources = {info.metadata.get("source-key", "") for info in held.values()}
+    backups = LocalStore(places.backup)
     label = backup.latest(open_store(str(places.backup), env={}))
-    restored = read_manifest(lake, "silver", f"restore-{key}")
-    saved = backup.read_backup(LocalStore(places.backup), label or "")
-    after = read_current(lake, "silver")
+    after = silver.read(lake)
+    current = {f.key for t in after.tables.values() for f in t.files} if after else set()
+    restored = sorted(sources & current)  # the quarantined files the current versions need
     keys_after = {o.key for o in lake.list("silver/")}
+    whole = integrity.check(lake).ok
     return {
         "victim": victim,
         "quarantine_target": runs["quarantine"]["target"],
@@ -245,10 +255,12 @@ def _corruption_evidence(
             for i in held.values()
         ),
         "backup": label,
-        "restored_matches_backup": [(f.size, f.sha256) for f in restored.files()]
-        == [(f.size, f.sha256) for f in saved.files()],
-        "restored_verifies": not verify(lake, restored),
+        "restored_matches_backup": bool(restored)
+        and all(
+            lake.head(k).sha256 == backups.head(backup_key(label or "", k)).sha256 for k in restored
+        ),
+        "restored_verifies": whole,
         "snapshot_after": after.snapshot if after else None,
-        "after_verifies": bool(after) and not verify(lake, after),  # type: ignore[arg-type]
+        "after_verifies": whole,
         "lost": sorted(keys_before - keys_after - sources),
     }

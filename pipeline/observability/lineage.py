@@ -18,6 +18,7 @@ import logging
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,22 @@ from sre.storage import ObjectStore
 
 NAMESPACE = "potato-pipeline"
 JOB = "potato_pipeline"
-PRODUCER = "https://github.com/example/potato-weight-nutrition/tree/main/pipeline"
+
+
+def _producer() -> str:
+    """The project's repository (pyproject's [project.urls]) at this release's version."""
+    try:
+        meta = metadata.metadata("potato-sre")
+        version = meta["Version"]
+        urls = dict(u.split(", ", 1) for u in meta.get_all("Project-URL") or [])
+        repository = urls.get("Repository", "")
+    except metadata.PackageNotFoundError:
+        version, repository = "0", ""
+    base = repository or "https://github.com/example/potato-weight-nutrition"
+    return f"{base}/tree/v{version}/pipeline"
+
+
+PRODUCER = _producer()
 log = logging.getLogger("pipeline.lineage")
 
 
@@ -200,7 +216,7 @@ class LineageObserver(Observer):
         if isinstance(result, Validated):
             return [self._checked(names, r) for r in result.results], []
         if isinstance(result, Published):
-            return [], [self._table(names, t, e) for t, e in sorted(result.manifest.tables.items())]
+            return [], [self._table(names, t, e) for t, e in sorted(result.silver.tables.items())]
         return [], []
 
     @staticmethod

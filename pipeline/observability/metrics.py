@@ -12,6 +12,7 @@ import urllib.error
 from collections.abc import Iterator
 from datetime import datetime
 
+from deltalake.exceptions import DeltaError
 from prometheus_client import CollectorRegistry, generate_latest, push_to_gateway
 from prometheus_client.core import (
     CounterMetricFamily,
@@ -21,14 +22,15 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
+from pipeline import silver
 from pipeline.lake import METRICS_TEXTFILE
 from pipeline.ledger import RunRecord, latest_totals
 from pipeline.observability import conventions as c
 from pipeline.observability.totals import Histogram, Totals
 from pipeline.runner import TASKS, Observer
+from pipeline.silver import Silver
 from sre.errors import SreError
 from sre.storage import ObjectStore
-from sre.storage.manifest import Manifest, read_current
 
 log = logging.getLogger("pipeline.metrics")
 RUN_STATUSES = ("success", "failure", "noop")
@@ -48,11 +50,11 @@ class PipelineMetrics(Collector):
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.totals = Totals()
-        self.manifest: Manifest | None = None
+        self.manifest: Silver | None = None
         if registry is not None:
             registry.register(self)
 
-    def update(self, totals: Totals, manifest: Manifest | None) -> None:
+    def update(self, totals: Totals, manifest: Silver | None) -> None:
         self.totals, self.manifest = totals, manifest
 
     def collect(self) -> Iterator[Metric]:
@@ -102,8 +104,9 @@ class PipelineMetrics(Collector):
         if self.manifest is not None:
             yield from self._silver(self.manifest)
 
-    def _silver(self, manifest: Manifest) -> Iterator[Metric]:
-        updated_at = datetime.fromisoformat(manifest.created_at.replace("Z", "+00:00")).timestamp()
+    def _silver(self, manifest: Silver) -> Iterator[Metric]:
+        created = manifest.created_at or "1970-01-01T00:00:00Z"
+        updated_at = datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp()
         rows = GaugeMetricFamily(c.TABLE_ROWS, _help(c.TABLE_ROWS), labels=[c.TABLE])
         updated = GaugeMetricFamily(c.TABLE_UPDATED, _help(c.TABLE_UPDATED), labels=[c.TABLE])
         for name, table in sorted(manifest.tables.items()):
@@ -113,7 +116,7 @@ class PipelineMetrics(Collector):
         yield updated
 
 
-def exposition(totals: Totals, manifest: Manifest | None) -> bytes:
+def exposition(totals: Totals, manifest: Silver | None) -> bytes:
     """The text exposition format of the given state (pure)."""
     registry = CollectorRegistry()
     PipelineMetrics(registry).update(totals, manifest)
@@ -145,9 +148,9 @@ class MetricsExporter(Observer):
     def _export(self, totals: Totals) -> None:
         assert self.store is not None
         try:
-            manifest = read_current(self.store, "silver")
-        except SreError as exc:
-            log.warning("metrics: cannot read the committed manifest: %s", exc)
+            manifest = silver.read(self.store)
+        except (SreError, DeltaError) as exc:
+            log.warning("metrics: cannot read the silver tables: %s", exc)
             manifest = None
         if self.live is not None:
             self.live.update(totals, manifest)
@@ -156,7 +159,7 @@ class MetricsExporter(Observer):
         else:
             self.store.write_bytes(METRICS_TEXTFILE, exposition(totals, manifest))
 
-    def _push(self, totals: Totals, manifest: Manifest | None) -> None:
+    def _push(self, totals: Totals, manifest: Silver | None) -> None:
         assert self.pushgateway is not None
         registry = CollectorRegistry()
         PipelineMetrics(registry).update(totals, manifest)

@@ -1,4 +1,4 @@
-"""Ingest: find the bronze partitions no committed snapshot has seen and stage them locally."""
+"""Ingest: find the bronze partitions no committed run has seen and stage them locally."""
 
 from __future__ import annotations
 
@@ -53,14 +53,25 @@ def list_partitions(store: ObjectStore) -> dict[Partition, dict[str, int]]:
 
 
 def run(ctx: RunContext) -> Ingested:
-    """Stage the bronze partitions no committed snapshot holds yet."""
+    """Stage the bronze partitions no committed run holds yet; a run completing one that
+    crashed between table commits stages exactly the partitions that run recorded."""
+    if ctx.completing and ctx.previous is not None:
+        only = set(ctx.previous.pending_run().get("partitions", ()))
+        return collect(ctx.store, ctx.before.partitions, ctx.work, only=only)
     return collect(ctx.store, ctx.before.partitions, ctx.work)
 
 
-def collect(store: ObjectStore, processed: Iterable[str], work: Path) -> Ingested:
-    """Stage every partition not in `processed` (`potato-pipeline validate --all`: none)."""
+def collect(
+    store: ObjectStore,
+    processed: Iterable[str],
+    work: Path,
+    *,
+    only: set[str] | None = None,
+) -> Ingested:
+    """Stage every partition not in `processed` (`potato-pipeline validate --all`: none),
+    limited to `only` when given."""
     listing = list_partitions(store)
-    todo = new_partitions(listing, processed)
+    todo = [p for p in new_partitions(listing, processed) if only is None or p.name in only]
     files: list[BronzeFile] = []
     for partition in todo:
         present = listing[partition]

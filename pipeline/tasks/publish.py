@@ -1,68 +1,47 @@
-"""Publish: upload this run's files under a new snapshot, then commit one manifest.
+"""Publish: commit this run's changes to each silver Delta table, one commit per table.
 
-The pointer write inside `commit` is the only step readers can see. If anything fails before
-it, the files this run uploaded are deleted again and the committed silver is untouched.
+Rejects are uploaded first (under `rejects/snapshot=<label>/`), then each table commits with the
+run's `txn` (app id and sequence) and metadata: the run and the cumulative bookkeeping. A table
+that already holds the run's sequence is skipped, so a rerun after a crash between two table
+commits completes the run and never writes a table twice. If the first table commit fails, the
+rejects uploaded are removed again and nothing is visible.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import polars as pl
-import pyarrow.parquet as pq
 
+from pipeline import silver
 from pipeline.context import RunContext
 from pipeline.engine import parquet
-from pipeline.lake import reject_file, silver_file
+from pipeline.lake import TABLES, reject_file
 from pipeline.tasks.check import Checked
+from pipeline.tasks.transform import Transformed
 from sre.errors import StorageError
 from sre.storage import ObjectStore
-from sre.storage.manifest import FileEntry, Manifest, TableEntry, commit
 
-SILVER_ROOT = "silver"
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class Published:
-    manifest: Manifest
+    silver: silver.Silver
     uploaded_bytes: int
-
-
-def _schema(path: Path) -> tuple[tuple[str, str], ...]:
-    return tuple((f.name, str(f.type)) for f in pq.read_schema(path))
-
-
-def _upload(store: ObjectStore, path: Path, key: str, uploaded: list[str]) -> FileEntry:
-    uploaded.append(key)
-    info = store.upload(path, key)
-    rows = pq.ParquetFile(path).metadata.num_rows
-    return FileEntry(key=key, size=info.size, sha256=info.sha256, rows=rows)
+    versions: dict[str, int] = field(default_factory=dict)  # the tables this run committed
 
 
 def run(ctx: RunContext, checked: Checked) -> Published:
-    """Upload the checked tables and this run's rejects under the run's snapshot, then commit
-    a manifest carrying the advanced bookkeeping. On any failure the uploads are removed."""
-    store, previous, snapshot = ctx.store, ctx.previous, ctx.snapshot
+    """Upload this run's rejects, then commit every table (appends and MERGEs)."""
+    store = ctx.store
     transformed = checked.transformed
     validated = transformed.validated
     uploaded: list[str] = []
-    written: list[FileEntry] = []
+    written = 0
+    committed: dict[str, int] = {}
     try:
-        tables: dict[str, TableEntry] = dict(previous.tables) if previous else {}
-        for table, paths in transformed.tables.items():
-            entries = [
-                _upload(store, path, silver_file(table, snapshot, part), uploaded)
-                for part, path in enumerate(paths)
-            ]
-            written.extend(entries)
-            carried = (
-                tables[table].files if table in transformed.appended and table in tables else ()
-            )
-            tables[table] = TableEntry(files=(*carried, *entries), schema=_schema(paths[0]))
-        reject_entries = []
         for kind in ("participants", "weight_log", "nutrition"):
             sources = validated.reject_files(kind)
             if sources:
@@ -72,24 +51,43 @@ def run(ctx: RunContext, checked: Checked) -> Published:
                     pl.scan_parquet(sources).sink_parquet(
                         merged, **parquet.PUBLISHED, engine="streaming"
                     )
-                reject_entries.append(_upload(store, merged, reject_file(kind, snapshot), uploaded))
-        written.extend(reject_entries)
-        partitions = {r.file.partition.name for r in validated.results}
-        bookkeeping = ctx.before.advanced(
-            ctx.run_id, partitions, validated.rejected(), reject_entries
-        )
-        manifest = Manifest(
-            snapshot=snapshot,
-            created_at=ctx.created_at,
-            parent=previous.snapshot if previous else None,
-            tables=tables,
-            extra=bookkeeping.to_extra(),
-        )
-        commit(store, SILVER_ROOT, manifest)
+                key = reject_file(kind, ctx.snapshot)
+                uploaded.append(key)
+                written += store.upload(merged, key).size
+        partitions = sorted({r.file.partition.name for r in validated.results})
+        bookkeeping = ctx.before.advanced(ctx.run_id, partitions, validated.rejected())
+        meta = silver.run_meta(ctx.run_id, ctx.snapshot, ctx.created_at, ctx.sequence, partitions)
+        for table in TABLES:
+            result = silver.commit(
+                store,
+                table,
+                _source(store, transformed, table),
+                sequence=ctx.sequence,
+                run=meta,
+                bookkeeping=bookkeeping.to_doc(),
+            )
+            if result is not None:
+                committed[table], nbytes = result
+                written += nbytes
     except BaseException:
-        _remove(store, uploaded)
+        if not committed and not ctx.completing:
+            _remove(store, uploaded)
         raise
-    return Published(manifest, sum(e.size for e in written))
+    state = silver.read(store)
+    assert state is not None
+    return Published(state, written, committed)
+
+
+def _source(store: ObjectStore, transformed: Transformed, table: str) -> pl.LazyFrame:
+    if table in transformed.appended:
+        paths = transformed.tables.get(table, [])
+        if paths:
+            return pl.scan_parquet(paths)
+        existing = silver.scan(store, table, None)  # no rows this run: an empty commit
+        if existing is None:
+            raise StorageError(f"no rows and no committed {table} to take a schema from")
+        return existing.head(0)
+    return pl.scan_parquet(transformed.changes[table])
 
 
 def _remove(store: ObjectStore, keys: list[str]) -> None:

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 import polars as pl
 
 from pipeline.context import RunContext
 from pipeline.lake import report_file
+from pipeline.silver import scan
 from pipeline.tasks.publish import Published
-from pipeline.tasks.transform import previous_table
 from sre.errors import ObjectNotFound
 from sre.storage import ObjectStore
 
@@ -92,20 +91,24 @@ def food_keywords(entries: pl.LazyFrame) -> pd.DataFrame:
 def run(ctx: RunContext, published: Published) -> Reports:
     """The analysts' reports of the snapshot just published (or, on a run with nothing new,
     of the committed one when the reports describe an older snapshot)."""
-    store, manifest = ctx.store, published.manifest
+    store, state = ctx.store, published.silver
 
-    def table(name: str) -> list[Path]:
-        return previous_table(store, manifest, name, ctx.work)
+    def table(name: str) -> pl.LazyFrame:
+        frame = scan(store, name, state.tables[name].version)
+        assert frame is not None
+        return frame
 
     frames = {
-        "weight_trajectories.csv": weight_trajectories(pl.scan_parquet(table("weight_daily"))),
-        "weekly_nutrition.csv": weekly_nutrition(pl.read_parquet(table("participant_week"))),
-        "food_keywords.csv": food_keywords(pl.scan_parquet(table("nutrition_entries"))),
+        "weight_trajectories.csv": weight_trajectories(table("weight_daily")),
+        "weekly_nutrition.csv": weekly_nutrition(table("participant_week").collect()),
+        "food_keywords.csv": food_keywords(table("nutrition_entries")),
     }
     keys = []
     for name, frame in frames.items():
         key = report_file(name)
         store.write_bytes(key, frame.to_csv(index=False).encode())
         keys.append(key)
-    store.write_bytes(MARKER, json.dumps({"snapshot": manifest.snapshot}).encode())
+    store.write_bytes(
+        MARKER, json.dumps({"snapshot": state.snapshot, "versions": state.versions}).encode()
+    )
     return Reports(tuple(keys))

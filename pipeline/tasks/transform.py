@@ -1,8 +1,9 @@
-"""Transform: typed bronze rows become the silver tables.
+"""Transform: typed bronze rows become this run's changes to the silver tables.
 
-`nutrition_entries` grows by appending this run's rows; the other tables are small and are
-recomputed from the previous snapshot plus this run's rows, so late or corrected drops are
-reflected everywhere.
+`nutrition_entries` grows by appending this run's rows. The other tables are recomputed for the
+participants (and, for daily totals, the days) this run touches, from the rows the committed
+tables hold for them plus this run's rows, so late or corrected drops are reflected everywhere;
+publish MERGEs only the rows that changed.
 """
 
 from __future__ import annotations
@@ -16,17 +17,19 @@ from pipeline import foods
 from pipeline.context import RunContext
 from pipeline.engine import parquet
 from pipeline.engine.rollups import SUMS, roll_up
+from pipeline.silver import KEYS, scan
 from pipeline.tasks.validate import Validated
-from sre.storage import ObjectStore
-from sre.storage.manifest import Manifest
 
 DERIVED = ("participants", "nutrition_daily", "weight_daily", "participant_week")
 LB_TO_KG = 0.45359237
+Previous = list[Path] | pl.LazyFrame | None
 
 
 @dataclass(frozen=True, slots=True)
 class Transformed:
-    """Local Parquet files of this run's tables; `appended` tables add to the previous files.
+    """Local Parquet files of this run's tables: `tables` are what the contracts check (every
+    row of the touched participants), `changes` what publish merges (rows new or different);
+    `appended` tables are appended as they are.
 
     `checked` names tables whose silver checks were already counted, with the one-row files of
     those counts (see `rollups.entry_checks`), so the check task need not re-read them.
@@ -36,6 +39,7 @@ class Transformed:
     appended: frozenset[str]
     checked: dict[str, list[Path]] = field(default_factory=dict)
     validated: Validated = field(default_factory=Validated)  # the rows and rejects it came from
+    changes: dict[str, list[Path]] = field(default_factory=dict)
 
     @property
     def rows(self) -> int:
@@ -45,24 +49,13 @@ class Transformed:
         )
 
 
-def previous_table(
-    store: ObjectStore, manifest: Manifest | None, table: str, work: Path
-) -> list[Path]:
-    """Local paths of a committed table's files (downloaded when the lake is remote)."""
-    if manifest is None or table not in manifest.tables:
-        return []
-    paths = []
-    for entry in manifest.tables[table].files:
-        local = store.local_path(entry.key)
-        if local is None:
-            local = work / "previous" / entry.key
-            local.parent.mkdir(parents=True, exist_ok=True)
-            store.download(entry.key, local)
-        paths.append(local)
-    return paths
+def _frame(previous: Previous) -> pl.LazyFrame | None:
+    if isinstance(previous, pl.LazyFrame):
+        return previous
+    return pl.scan_parquet(previous) if previous else None
 
 
-def nutrition_daily(new_sums: list[Path], previous: list[Path]) -> pl.LazyFrame:
+def nutrition_daily(new_sums: list[Path], previous: Previous) -> pl.LazyFrame:
     """This run's daily totals (see `rollups.daily_sums`) merged into the previous ones.
 
     One file of totals, or the previous table alone, is already one row per participant and
@@ -70,11 +63,8 @@ def nutrition_daily(new_sums: list[Path], previous: list[Path]) -> pl.LazyFrame:
     """
     flags = [f"has_{name}" for name in foods.ALL]
     additive = ["n_entries", *SUMS, "potato_kcal"]
-    parts = [
-        pl.scan_parquet(paths).select("participant_id", "date", *additive, *flags)
-        for paths in (previous, new_sums)
-        if paths
-    ]
+    frames = [_frame(previous), _frame(new_sums)]
+    parts = [f.select("participant_id", "date", *additive, *flags) for f in frames if f is not None]
     merged = pl.concat(parts, how="vertical_relaxed")
     if len(parts) > 1:
         merged = merged.group_by("participant_id", "date").agg(
@@ -93,7 +83,7 @@ def last_of_each(*keys: str) -> pl.Expr:
     return pl.any_horizontal(pl.col(k) != pl.col(k).shift(-1) for k in keys).fill_null(True)
 
 
-def participants(clean: list[Path], previous: list[Path]) -> pl.LazyFrame:
+def participants(clean: list[Path], previous: Previous) -> pl.LazyFrame:
     new = pl.scan_parquet(clean).select(
         "participant_id",
         "start_date",
@@ -106,7 +96,8 @@ def participants(clean: list[Path], previous: list[Path]) -> pl.LazyFrame:
         "status",
         "ingest_date",
     )
-    frames = [pl.scan_parquet(previous), new] if previous else [new]
+    before = _frame(previous)
+    frames = [before.select(new.collect_schema().names()), new] if before is not None else [new]
     # The newest drop's roster wins: statuses change as people finish or drop out. The sort is
     # stable, so within one drop the file's last row of a participant wins.
     return (
@@ -116,7 +107,7 @@ def participants(clean: list[Path], previous: list[Path]) -> pl.LazyFrame:
     )
 
 
-def weight_daily(clean: list[Path], previous: list[Path], roster: pl.LazyFrame) -> pl.LazyFrame:
+def weight_daily(clean: list[Path], previous: Previous, roster: pl.LazyFrame) -> pl.LazyFrame:
     base_columns = (
         "participant_id",
         "date",
@@ -142,7 +133,8 @@ def weight_daily(clean: list[Path], previous: list[Path], roster: pl.LazyFrame) 
         "note",
         "ingest_date",
     )
-    frames = [pl.scan_parquet(previous).select(base_columns), new] if previous else [new]
+    before = _frame(previous)
+    frames = [before.select(base_columns), new] if before is not None else [new]
     # Sorted by participant, day and drop (stable, so rows of one drop keep their file order),
     # the row a day keeps is the last of its run, and a participant's baseline is the first.
     ordered = pl.concat(frames, how="vertical_relaxed").sort(
@@ -203,26 +195,88 @@ def participant_week(
     )
     following = pl.col("weight_kg_mean").shift(-1).over("participant_id", order_by="week")
     next_week = pl.col("week").shift(-1).over("participant_id", order_by="week")
-    return weekly.with_columns(
-        delta_kg_next=pl.when(next_week == pl.col("week") + 1).then(
-            following - pl.col("weight_kg_mean")
+    # The calendar day a week starts on (from the roster's start date; the first day logged when
+    # the roster has none): the table is partitioned by its month, so a drop rewrites the weeks
+    # of the last days only.
+    anchor = (
+        pl.concat(
+            [weights.select("participant_id", "date"), daily.select("participant_id", "date")]
         )
+        .group_by("participant_id")
+        .agg(pl.col("date").min().alias("first_date"))
+        .join(start, on="participant_id", how="left")
+        .select("participant_id", pl.coalesce("start_date", "first_date").alias("anchor"))
+    )
+    return (
+        weekly.with_columns(
+            delta_kg_next=pl.when(next_week == pl.col("week") + 1).then(
+                following - pl.col("weight_kg_mean")
+            )
+        )
+        .join(anchor, on="participant_id", how="left", maintain_order="left")
+        .with_columns(
+            week_start=pl.col("anchor") + pl.duration(days=pl.col("week").cast(pl.Int64) * 7)
+        )
+        .drop("anchor")
     )
 
 
+def touched(validated: Validated) -> pl.LazyFrame:
+    """The participants this run has rows for, in any of its files."""
+    ids = [
+        pl.scan_parquet(paths).select("participant_id")
+        for kind in ("participants", "weight_log", "nutrition")
+        if (paths := validated.clean(kind))
+    ]
+    if not ids:
+        return pl.LazyFrame(schema={"participant_id": pl.String})
+    return pl.concat(ids).unique()
+
+
+def _of(frame: pl.LazyFrame | None, people: pl.LazyFrame) -> pl.LazyFrame | None:
+    return frame.join(people, on="participant_id", how="semi") if frame is not None else None
+
+
+def changed(new: pl.LazyFrame, old: pl.LazyFrame | None) -> pl.LazyFrame:
+    """Rows of `new` that `old` lacks or holds with other values."""
+    if old is None:
+        return new
+    schema = new.collect_schema()
+    old = old.select(pl.col(name).cast(dtype) for name, dtype in schema.items())
+    # Means recomputed over the same days in another order differ in the last bits: compare
+    # floats at 9 decimals, or every weekly row would look changed and be rewritten each run.
+    floats = [name for name, dtype in schema.items() if dtype.is_float()]
+
+    def rounded(frame: pl.LazyFrame) -> pl.LazyFrame:
+        return frame.with_columns(pl.col(floats).round(9)) if floats else frame
+
+    numbered = new.with_row_index("_row")
+    differing = rounded(numbered).join(
+        rounded(old), on=schema.names(), how="anti", nulls_equal=True
+    )
+    return numbered.join(differing.select("_row"), on="_row", how="semi").drop("_row")
+
+
 def run(ctx: RunContext, validated: Validated) -> Transformed:
-    store, previous, work = ctx.store, ctx.previous, ctx.work
+    store, work, base = ctx.store, ctx.work, ctx.base
     out = work / "silver"
     out.mkdir(parents=True, exist_ok=True)
-    prev = {
-        t: previous_table(store, previous, t, work)
-        for t in ("participants", "weight_daily", "nutrition_daily")
-    }
+    people = touched(validated)
+    people.sink_parquet(work / "touched.parquet", **parquet.WORK)
+    people = pl.scan_parquet(work / "touched.parquet")
+    prev = {t: _of(scan(store, t, base.get(t)), people) for t in DERIVED}
     path = {name: out / f"{name}.parquet" for name in DERIVED}
+    change = {name: out / f"{name}.changes.parquet" for name in DERIVED}
 
-    roster = participants(validated.clean("participants"), prev["participants"])
-    roster.sink_parquet(path["participants"], **parquet.PUBLISHED, engine="streaming")
-    roster = pl.scan_parquet(path["participants"])
+    def sink(name: str, frame: pl.LazyFrame) -> pl.LazyFrame:
+        frame.sink_parquet(path[name], **parquet.PUBLISHED, engine="streaming")
+        written = pl.scan_parquet(path[name])
+        changed(written, prev[name]).sink_parquet(change[name], **parquet.WORK)
+        return written
+
+    roster = sink(
+        "participants", participants(validated.clean("participants"), prev["participants"])
+    )
 
     # Validation already wrote the new entries in their silver shape; they are published as is.
     new_entries = validated.clean("nutrition")
@@ -230,18 +284,32 @@ def run(ctx: RunContext, validated: Validated) -> Transformed:
     if new_entries:
         sums.parent.mkdir(parents=True, exist_ok=True)
         roll_up(new_entries, sums, checks)
-    nutrition_daily([sums] if new_entries else [], prev["nutrition_daily"]).sink_parquet(
-        path["nutrition_daily"], **parquet.PUBLISHED, engine="streaming"
+    keys = list(KEYS["nutrition_daily"])
+    daily_prev = prev["nutrition_daily"]
+    touched_days = (
+        daily_prev.join(pl.scan_parquet(sums).select(keys), on=keys, how="semi")
+        if new_entries and daily_prev is not None
+        else None
     )
-    weight_daily(validated.clean("weight_log"), prev["weight_daily"], roster).sink_parquet(
-        path["weight_daily"], **parquet.PUBLISHED, engine="streaming"
+    days = sink("nutrition_daily", nutrition_daily([sums] if new_entries else [], touched_days))
+    weights = sink(
+        "weight_daily", weight_daily(validated.clean("weight_log"), prev["weight_daily"], roster)
     )
-    participant_week(
-        pl.scan_parquet(path["weight_daily"]), pl.scan_parquet(path["nutrition_daily"]), roster
-    ).sink_parquet(path["participant_week"], **parquet.PUBLISHED, engine="streaming")
+    # Weekly features need every day of the touched participants: the untouched days as
+    # committed, the touched ones as just recomputed.
+    all_days = (
+        pl.concat(
+            [daily_prev.join(days.select(keys), on=keys, how="anti"), days],
+            how="diagonal_relaxed",
+        )
+        if daily_prev is not None
+        else days
+    )
+    sink("participant_week", participant_week(weights, all_days, roster))
     tables = {name: [p] for name, p in path.items()}
+    changes = {name: [p] for name, p in change.items()}
     checked = {}
     if new_entries:
         tables["nutrition_entries"] = new_entries
         checked["nutrition_entries"] = [checks]
-    return Transformed(tables, frozenset({"nutrition_entries"}), checked, validated)
+    return Transformed(tables, frozenset({"nutrition_entries"}), checked, validated, changes)

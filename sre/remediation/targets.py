@@ -46,8 +46,8 @@ def silver_prefix(value: str, *, action: str = "quarantine") -> str:
             raise refuse("has an empty, '.' or '..' part")
         if not _PART.fullmatch(part):
             raise refuse("may hold only letters, digits and _ = . - between slashes")
-    if parts[1].startswith("_"):
-        raise refuse("names the pointer or the manifests (silver/_*), never quarantined")
+    if any(part.startswith("_") for part in parts[1:]):
+        raise refuse("names the pointer, the manifests or a table's log (_*), never quarantined")
     return value
 
 

@@ -39,6 +39,7 @@ NO_HEALTHCHECK = {
     "otel-collector": "distroless image: no shell or client; health_check extension on 13133",
     "s3-init": "one-shot job; dependents wait for its successful completion",
     "seed-lake": "one-shot job, run by hand",
+    "potato-vacuum": "a weekly maintenance loop that serves nothing; nothing waits on it",
 }
 
 

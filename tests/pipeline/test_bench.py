@@ -56,4 +56,5 @@ def test_the_growth_benchmark_prints_its_three_ratios(tmp_path: Path) -> None:
     assert [int(r[0]) for r in rows] == [1, 3], out
     assert re.search(r"run time, run 3 / run 3: 1\.00x", out), out
     assert re.search(r"bytes written per drop byte: first \d+\.\d\dx, median \d+\.\d\dx", out), out
-    assert re.search(r"silver on disk / current version: \d+\.\d\dx", out), out
+    assert re.search(r"silver on disk before vacuum / current version: \d+\.\d\dx", out), out
+    assert re.search(r"silver on disk after vacuum / current version: \d+\.\d\dx", out), out

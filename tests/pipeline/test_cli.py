@@ -53,10 +53,11 @@ def test_status_json_has_the_documented_shape(tmp_path: Path, drop: DropWriter, 
     assert {"snapshot", "silver", "rejects", "runs"} <= set(doc)
     table = doc["silver"]["nutrition_entries"]
     assert table["rows"] == 20
-    assert table["files"] == [
-        f"silver/nutrition_entries/snapshot={doc['snapshot']}/part-00000.parquet"
-    ]
+    assert len(table["files"]) == 1
+    assert table["files"][0].startswith("silver/nutrition_entries/month=2026-10/")
     assert (lake / table["files"][0]).is_file()
+    assert table["version"] == 0 and doc["versions"]["nutrition_entries"] == 0
+    assert doc["runs"][1]["versions"] == doc["versions"]
     assert doc["rejects"] == {"nutrition.duplicate_row": 1}
     assert [r["status"] for r in doc["runs"]] == ["noop", "success"]  # newest first
 

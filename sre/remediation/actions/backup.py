@@ -67,8 +67,11 @@ __all__ = [
 ]
 
 
-def plan(label: str, manifest: Manifest | None) -> Plan:
-    """Copy every file of the committed manifest, then the manifest, then the marker (pure)."""
+def plan(label: str, manifest: Manifest | None, *, source: str | None = None) -> Plan:
+    """Copy every file of the committed manifest, then the manifest, then the marker (pure).
+
+    `source` is where the lake holds the manifest (default: the snapshot's manifest key); a
+    Delta lake's caller writes the manifest of its tables' current files there first."""
     check_label(label)
     if manifest is None:
         raise RemediationError(
@@ -90,7 +93,7 @@ def plan(label: str, manifest: Manifest | None) -> Plan:
     writes = (
         Step(
             "write",
-            src=manifest_key(ROOT, manifest.snapshot),
+            src=source or manifest_key(ROOT, manifest.snapshot),
             dst=f"{ROOT}/{label}/{MANIFEST_NAME}",
             store="backup",
             size=len(data),

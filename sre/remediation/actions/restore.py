@@ -1,4 +1,5 @@
 """Restore: replace committed silver with a validated backup, as a new snapshot; reversible.
+On Delta tables, `sre.remediation.delta_restore` puts the missing files back instead.
 
 Nothing is overwritten. Current silver is first backed up to `silver/pre-restore-<incident>/` in
 the backup store; the backup's files are copied into the lake under a new snapshot
@@ -15,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sre.errors import ManifestError, RemediationError, SpecError, SreError, UnsafeTarget
-from sre.remediation import backups, targets
+from sre.remediation import backups, delta_restore, targets
 from sre.remediation.action import (
     BaseAction,
     Deps,
@@ -49,22 +50,14 @@ from sre.storage.manifest import verify as verify_manifest
 ACTION = "restore"
 ROOT = "silver"
 
-__all__ = [
-    "ACTION",
-    "Inventory",
-    "Restore",
-    "apply",
-    "inventory",
-    "plan",
-    "plan_from",
-    "restored",
-    "undo",
-    "verify",
-]
+__all__ = ["ACTION", "Inventory", "Restore", "apply", "inventory", "plan", "plan_from"]
+__all__ += ["restored", "undo", "verify"]
 
 
 def plan_from(stores: Stores, target: str, *, incident: str) -> Plan:
-    """`inventory` then `plan`: what the engine and the CLI call."""
+    """`inventory` then `plan`: what the engine and the CLI call (Delta tables: put back)."""
+    if delta_restore.is_delta(stores.lake):
+        return delta_restore.plan(stores, delta_restore.label(stores, target), incident=incident)
     return plan(target, inventory(stores, target), incident=incident)
 
 
@@ -297,19 +290,31 @@ class Restore(BaseAction):
     def target(self, labels: Mapping[str, str], params: Params) -> str:
         return targets.backup_label(labels.get(params["label"]) or params["backup"], action=ACTION)
 
-    def inspect(self, target: str, params: Params, deps: Deps) -> Inventory:
-        return inventory(deps.need_stores(ACTION), target)
+    def inspect(self, target: str, params: Params, deps: Deps) -> Any:
+        stores = deps.need_stores(ACTION)
+        if delta_restore.is_delta(stores.lake):
+            return (stores, delta_restore.label(stores, target))  # planned from the tables
+        return inventory(stores, target)
 
     def plan(self, target: str, params: Params, facts: Any, incident: str) -> Plan:
+        if isinstance(facts, tuple):
+            return delta_restore.plan(facts[0], facts[1], incident=incident)
         return plan(target, facts, incident=incident)
 
     def apply(self, plan: Plan, params: Params, deps: Deps, incident: str) -> Outcome:
-        return apply(plan, deps.need_stores(ACTION), incident=incident, now=deps.now())
+        stores = deps.need_stores(ACTION)
+        if delta_restore.is_delta(stores.lake):
+            return delta_restore.apply(plan, stores, incident=incident)
+        return apply(plan, stores, incident=incident, now=deps.now())
 
     def verify(
         self, plan: Plan, outcome: Outcome, params: Params, deps: Deps, alert: Alert
     ) -> Verification:
+        if delta_restore.is_delta(deps.need_stores(ACTION).lake):
+            return delta_restore.verify(deps.need_stores(ACTION))
         return verify(plan, deps.need_stores(ACTION))
 
     def undo(self, record: Mapping[str, Any], deps: Deps) -> Outcome:
+        if record.get("mode") == delta_restore.MODE:
+            return delta_restore.undo(record, deps.need_stores(ACTION))
         return undo(record, deps.need_stores(ACTION))

@@ -1,0 +1,267 @@
+"""The silver Delta tables as the pipeline sees them: their committed state, and its commits.
+
+Every run has a sequence number. A run commits each table once, with Delta's `txn` action
+(`potato-pipeline`, sequence) and commit metadata: the run (id, snapshot label, the bronze
+partitions it processed) and the cumulative bookkeeping (every partition processed, rejects per
+rule). A table whose `txn` already shows the sequence is skipped, so a rerun after a crash
+between two table commits completes the run without writing anything twice.
+
+Reading the state: the last complete sequence is the smallest sequence over the tables; a table
+ahead of it holds a run that still has to be completed (`pending`), from the tables' versions
+just before that run (`base`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+from deltalake import DeltaTable, WriterProperties, write_deltalake
+
+from pipeline.lake import SILVER, TABLES
+from sre.storage import ObjectStore
+from sre.storage.delta import (
+    Location,
+    commit_metadata,
+    commit_properties,
+    current_files,
+    location,
+    open_table,
+    record_checksums,
+)
+
+APP_ID = "potato-pipeline"
+RUN_META = "potato.run"
+BOOK_META = "potato.bookkeeping"
+KEYS: dict[str, tuple[str, ...]] = {
+    "participants": ("participant_id",),
+    "nutrition_daily": ("participant_id", "date"),
+    "weight_daily": ("participant_id", "date"),
+    "participant_week": ("participant_id", "week"),
+}
+# Partition columns derived from a date, so a drop touches few files: the months of its days
+# for the nutrition tables; for the weekly table the calendar week its rows' trial weeks start
+# in (participants are at different trial weeks, so partitioning by `week` still rewrote all).
+DERIVED_PARTITIONS = {
+    "nutrition_entries": ("entry_date", "%Y-%m", "month"),
+    "nutrition_daily": ("date", "%Y-%m", "month"),
+    "participant_week": ("week_start", "%G-W%V", "start_week"),
+}
+PARTITION_BY = {table: spec[2] for table, spec in DERIVED_PARTITIONS.items()}
+WRITER = WriterProperties(compression="ZSTD", compression_level=1)
+
+
+def table_key(table: str) -> str:
+    return f"{SILVER}/{table}"
+
+
+@dataclass(frozen=True, slots=True)
+class FileRef:
+    key: str
+    size: int
+    rows: int
+
+
+@dataclass(frozen=True, slots=True)
+class TableState:
+    """One table at one version: `sequence` is the last run committed into it."""
+
+    name: str
+    version: int
+    sequence: int
+    files: tuple[FileRef, ...]
+    schema: tuple[tuple[str, str], ...] = ()
+    run: Mapping[str, Any] = field(default_factory=dict)
+    bookkeeping: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> int:
+        return sum(f.rows for f in self.files)
+
+    @property
+    def bytes(self) -> int:
+        return sum(f.size for f in self.files)
+
+
+@dataclass(frozen=True, slots=True)
+class Silver:
+    """The committed tables; `sequence` is the last complete run (0 before the first)."""
+
+    tables: Mapping[str, TableState]
+    sequence: int = 0
+    pending: int | None = None  # a run committed in some tables only
+    base: Mapping[str, int] = field(default_factory=dict)  # versions a completion builds on
+
+    @property
+    def snapshot(self) -> str | None:
+        return str(self._run().get("snapshot")) if self._run() else None
+
+    @property
+    def created_at(self) -> str | None:
+        return str(self._run().get("created_at")) if self._run() else None
+
+    @property
+    def versions(self) -> dict[str, int]:
+        return {name: t.version for name, t in sorted(self.tables.items())}
+
+    def _run(self) -> Mapping[str, Any]:
+        complete = [t for t in self.tables.values() if t.sequence == self.sequence and t.run]
+        return complete[0].run if complete else {}
+
+    def bookkeeping(self) -> Mapping[str, Any]:
+        """The cumulative bookkeeping of the last complete run."""
+        for t in self.tables.values():
+            if t.sequence == self.sequence and t.bookkeeping:
+                return t.bookkeeping
+        return {}
+
+    def pending_run(self) -> Mapping[str, Any]:
+        """What the run to complete recorded (its id, snapshot, partitions), or {}."""
+        for t in self.tables.values():
+            if self.pending is not None and t.sequence == self.pending:
+                return t.run
+        return {}
+
+
+def _state(name: str, loc: Location, table: DeltaTable) -> TableState:
+    files = tuple(
+        FileRef(loc.file_key(path), size, rows) for path, size, rows in current_files(table)
+    )
+    return TableState(
+        name=name,
+        version=table.version(),
+        sequence=table.transaction_version(APP_ID) or 0,
+        files=files,
+        schema=tuple((f.name, str(f.type)) for f in pa.schema(table.schema().to_arrow())),
+        run=commit_metadata(table, RUN_META) or {},
+        bookkeeping=commit_metadata(table, BOOK_META) or {},
+    )
+
+
+def read(store: ObjectStore) -> Silver | None:
+    """The committed silver tables, or None before the first commit."""
+    states: dict[str, TableState] = {}
+    tables: dict[str, DeltaTable] = {}
+    for name in TABLES:
+        loc = location(store, table_key(name))
+        table = open_table(loc)
+        if table is not None:
+            tables[name] = table
+            states[name] = _state(name, loc, table)
+    if not states:
+        return None
+    top = max(t.sequence for t in states.values())
+    missing = len(states) < len(TABLES)
+    low = 0 if missing else min(t.sequence for t in states.values())
+    if top == low:
+        return Silver(states, sequence=top)
+    base = {name: _version_before(tables[name], top) for name in states}
+    return Silver(states, sequence=low, pending=top, base=base)
+
+
+def _version_before(table: DeltaTable, sequence: int) -> int:
+    """The newest version of `table` whose run sequence is below `sequence` (-1: none)."""
+    if (table.transaction_version(APP_ID) or 0) < sequence:
+        return table.version()
+    for entry in table.history(50):
+        meta = entry.get(RUN_META)
+        if meta and json.loads(meta).get("sequence") == sequence:
+            return int(entry["version"]) - 1
+    return table.version() - 1
+
+
+def scan(store: ObjectStore, table: str, version: int | None) -> pl.LazyFrame | None:
+    """The table at `version` (None: the latest; -1 or absent: no rows) as a lazy frame."""
+    loc = location(store, table_key(table))
+    if version is not None and version < 0:
+        return None
+    if open_table(loc) is None:
+        return None
+    frame = pl.scan_delta(loc.uri, version=version, storage_options=dict(loc.options) or None)
+    return frame.drop(*set(PARTITION_BY.values()), strict=False)
+
+
+def _arrow(frame: pl.LazyFrame, table: str) -> pa.Table:
+    if table in DERIVED_PARTITIONS:
+        source, pattern, column = DERIVED_PARTITIONS[table]
+        frame = frame.with_columns(pl.col(source).dt.strftime(pattern).alias(column))
+    data = frame.collect(engine="streaming")
+    # Delta has no unsigned integers: widen them (row counts from pl.len() are UInt32)
+    signed = {name: pl.Int64 for name, dtype in data.schema.items() if dtype.is_unsigned_integer()}
+    return data.cast(signed).to_arrow(compat_level=pl.CompatLevel.oldest())  # type: ignore[arg-type]
+
+
+def commit(
+    store: ObjectStore,
+    table: str,
+    frame: pl.LazyFrame,
+    *,
+    sequence: int,
+    run: Mapping[str, Any],
+    bookkeeping: Mapping[str, Any],
+) -> tuple[int, int] | None:
+    """Append (nutrition_entries) or MERGE `frame` into `table` as run `sequence`; record the
+    checksums of the files written. Returns (version, bytes written), or None when the table
+    already holds this run."""
+    loc = location(store, table_key(table))
+    existing = open_table(loc)
+    if existing is not None and (existing.transaction_version(APP_ID) or 0) >= sequence:
+        return None
+    props = commit_properties(APP_ID, sequence, {RUN_META: run, BOOK_META: bookkeeping})
+    data = _arrow(frame, table)
+    options = dict(loc.options) or None
+    if existing is None or table not in KEYS:
+        write_deltalake(
+            loc.uri,
+            data,
+            mode="append",
+            partition_by=[PARTITION_BY[table]] if table in PARTITION_BY else None,
+            storage_options=options,
+            writer_properties=WRITER,
+            commit_properties=props,
+        )
+    else:
+        _merge(existing, data, table, props)
+    reopened = open_table(loc)
+    assert reopened is not None
+    version = reopened.version()
+    return version, record_checksums(loc, version)
+
+
+def _merge(target: DeltaTable, data: pa.Table, table: str, props: Any) -> None:
+    keys = KEYS[table]
+    predicate = " AND ".join(f"t.{k} = s.{k}" for k in keys)
+    if table in PARTITION_BY and data.num_rows:
+        column = PARTITION_BY[table]
+        values = sorted(set(data.column(column).to_pylist()))
+        shown = ", ".join(f"'{v}'" if isinstance(v, str) else str(int(v)) for v in values)
+        predicate += f" AND t.{column} IN ({shown})"
+    (
+        target.merge(
+            data,
+            predicate,
+            source_alias="s",
+            target_alias="t",
+            writer_properties=WRITER,
+            commit_properties=props,
+        )
+        .when_matched_update_all()
+        .when_not_matched_insert_all()
+        .execute()
+    )
+
+
+def run_meta(
+    run_id: str, snapshot: str, created_at: str, sequence: int, partitions: Sequence[str]
+) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "snapshot": snapshot,
+        "created_at": created_at,
+        "sequence": sequence,
+        "partitions": list(partitions),
+    }
