@@ -28,6 +28,7 @@ from sre.spec import (
     Priority,
     PriorityLevel,
     Procedure,
+    Receiver,
     RemediationPolicy,
     Section,
     Service,
@@ -318,6 +319,36 @@ DEMO_REMEDIATION = (
     ),
 )
 
+
+
+def receivers(secrets: str) -> tuple[Receiver, ...]:
+    """P0 pages through PagerDuty; everything else goes to the team's Slack channel. Keys and
+    URLs are read from files under `secrets`, never written into the config."""
+    return (
+        Receiver(
+            "pager",
+            {
+                "pagerduty_configs": [
+                    {"routing_key_file": f"{secrets}/pagerduty-routing-key", "send_resolved": True}
+                ]
+            },
+            severities=("critical",),
+        ),
+        Receiver(
+            "chat",
+            {
+                "slack_configs": [
+                    {
+                        "api_url_file": f"{secrets}/slack-webhook-url",
+                        "channel": f"#{c.JOB}-alerts",
+                        "send_resolved": True,
+                    }
+                ]
+            },
+        ),
+    )
+
+
 ENVIRONMENTS = (
     Environment(
         name="prod",
@@ -341,6 +372,8 @@ ENVIRONMENTS = (
             LATENCY: {"objective": 5, "warning": 10},
         },
         remediation=DEMO_REMEDIATION,
+        # Nobody is paged by a demo: alerts reach the remediation webhook only.
+        receivers=(),
     ),
     # The docker compose stack (docker/docker-compose.yml): prod thresholds, services reached by
     # their compose names, the runbook site and Grafana on the ports published on 127.0.0.1.
@@ -352,6 +385,8 @@ ENVIRONMENTS = (
         grafana_url="http://127.0.0.1:3000",
         webhook_url="http://sre-remediator:9095/alertmanager",
         webhook_credentials_file="/run/secrets/sre-remediator-token",
+        receivers=receivers("/run/secrets"),
+        alertmanager_standalone=True,
     ),
 )
 
@@ -411,4 +446,5 @@ SERVICE = Service(
     environments=ENVIRONMENTS,
     remediation=REMEDIATION,
     labels={"pipeline": c.JOB},
+    receivers=receivers("/etc/alertmanager/secrets"),
 )

@@ -99,8 +99,9 @@ def lint_dashboard(
     return problems, exprs
 
 
-def lint_dashboards(root: Path, known: set[str]) -> list[Problem]:
-    files = sorted((root / "dashboards").glob("*.json"))
+def lint_dashboards(root: Path, known: set[str], service: str | None = None) -> list[Problem]:
+    """Lint the dashboards (only `service`'s, named `<service>-<slug>.json`, when given)."""
+    files = sorted((root / "dashboards").glob(f"{service}-*.json" if service else "*.json"))
     if not files:
         return [Problem(CHECK, "dashboards/", "no dashboards")]
     problems: list[Problem] = []

@@ -24,8 +24,9 @@ LOKI = {"type": "loki", "uid": "${loki}"}
 _REF_IDS = "ABCDEFGHIJ"
 
 
-def dashboard_file(dashboard: Dashboard) -> str:
-    return f"dashboards/{dashboard.slug}.json"
+def dashboard_file(service: Service, dashboard: Dashboard) -> str:
+    """Named by the dashboard's uid (`<service>-<slug>`), unique across services."""
+    return f"dashboards/{service.dashboard_uid(dashboard)}.json"
 
 
 def _steps(slo: SLO) -> list[dict[str, Any]]:
@@ -141,4 +142,4 @@ def grafana_dashboard(dashboard: Dashboard, service: Service, env: Environment) 
 
 
 def grafana_dashboards(service: Service, env: Environment) -> dict[str, dict[str, Any]]:
-    return {dashboard_file(d): grafana_dashboard(d, service, env) for d in service.dashboards}
+    return {dashboard_file(service, d): grafana_dashboard(d, service, env) for d in service.dashboards}

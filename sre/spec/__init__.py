@@ -6,6 +6,7 @@ from sre.spec.burn import BurnTier, default_tiers
 from sre.spec.dashboard import Dashboard, Panel
 from sre.spec.environment import RUNBOOK_FILE, Environment
 from sre.spec.load import DEFAULT_SERVICE, load_service
+from sre.spec.receiver import Receiver
 from sre.spec.remediation import Limits, RemediationPolicy
 from sre.spec.runbook import Contact, EscalationStep, PriorityLevel, Procedure, Section, slugify
 from sre.spec.service import Service
@@ -28,6 +29,7 @@ __all__ = [
     "Priority",
     "PriorityLevel",
     "Procedure",
+    "Receiver",
     "RemediationPolicy",
     "Section",
     "Service",

@@ -12,6 +12,7 @@ from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from sre.errors import SpecError
+from sre.spec.receiver import Receiver
 from sre.spec.remediation import RemediationPolicy
 
 __all__ = ["RUNBOOK_FILE", "Environment"]
@@ -28,7 +29,10 @@ class Environment:
     `time_scale` multiplies every `for`, rate window and burn-rate window.
     `slo_overrides` replaces SLO fields: `{"silver-freshness": {"objective": 20, "unit": 1}}`.
     `remediation`, when given, replaces the service's policies in this environment (e.g. the
-    demo acts `auto` where prod asks a human to approve).
+    demo acts `auto` where prod asks a human to approve). `receivers`, when given, likewise
+    replaces the service's Alertmanager receivers. `alertmanager_standalone` also writes a
+    complete Alertmanager config (the fragment merged into a minimal base), for a stack that
+    runs this one service alone.
     """
 
     name: str
@@ -43,6 +47,8 @@ class Environment:
     prometheus_datasource: str = "Prometheus"
     loki_datasource: str = "Loki"
     remediation: tuple[RemediationPolicy, ...] | None = None
+    receivers: tuple[Receiver, ...] | None = None
+    alertmanager_standalone: bool = False
 
     def __post_init__(self) -> None:
         owner = f"Environment {self.name!r}"

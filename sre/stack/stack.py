@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from sre.generate.alertmanager import ALERTMANAGER_FILE
+from sre.generate.alertmanager_merge import MergeError, merge, minimal_base
 from sre.spec.load import DEFAULT_SERVICE
 from sre.stack import config, processes
 from sre.stack.errors import StackError
@@ -103,12 +103,18 @@ def _prepare(spec: StackSpec, ports: Mapping[str, int]) -> tuple[Path, Path]:
     token.write_text(secrets.token_urlsafe(24) + "\n")
     token.chmod(0o600)
     rules = sorted((spec.artefacts / "alerts").glob("*.rules.yml"))
-    generated = spec.artefacts / ALERTMANAGER_FILE
-    if not rules or not generated.is_file():
+    fragments = sorted((spec.artefacts / "alerts").glob("*.alertmanager.yml"))
+    if not rules or not fragments:
         raise StackError(
-            f"no generated rules or {ALERTMANAGER_FILE} under {spec.artefacts}: run "
+            f"no generated rules or alerts/*.alertmanager.yml under {spec.artefacts}: run "
             f"`sre generate --env {spec.env} --out {spec.artefacts}` first"
         )
+    try:
+        generated = merge(
+            minimal_base(), [(f.name, yaml.safe_load(f.read_text())) for f in fragments]
+        )
+    except MergeError as exc:
+        raise StackError(str(exc), component="alertmanager") from exc
     addr = {name: f"127.0.0.1:{port}" for name, port in ports.items()}
     prom = folder / "prometheus.yml"
     prom.write_text(
@@ -127,7 +133,7 @@ def _prepare(spec: StackSpec, ports: Mapping[str, int]) -> tuple[Path, Path]:
     am.write_text(
         yaml.safe_dump(
             config.alertmanager_config(
-                yaml.safe_load(generated.read_text()),
+                generated,
                 webhook_url=f"http://{addr['remediator']}/alertmanager",
                 token_file=str(token.resolve()),
             ),
