@@ -27,7 +27,9 @@ __all__ = ["diff", "generate", "read_content", "render", "write"]
 def serialize(path: str, data: Any, header: str) -> str:
     """One artefact as file text, headed "generated, do not edit" in the file's own syntax."""
     if path.endswith(".json"):
-        return json.dumps({"__generated": header, **data}, indent=2, sort_keys=True) + "\n"
+        # Grafana's schema allows no extra top-level key, so the header ends the description.
+        described = f"{data.get('description', '')}\n\n{header}".strip()
+        return json.dumps({**data, "description": described}, indent=2, sort_keys=True) + "\n"
     if path.endswith(".md"):
         return f"<!-- {header} -->\n\n{data.rstrip()}\n"
     comment = f"# {header}\n"
