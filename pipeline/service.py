@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from pipeline.observability import conventions as c
+from sre.remediation import METRICS as REMEDIATION_METRICS
 from sre.remediation import SERIES as REMEDIATION_SERIES
 from sre.remediation import remediator_alerts, remediator_panel
 from sre.remediation.watch import SECTION_TITLE as REMEDIATION_SECTION
@@ -24,6 +25,7 @@ from sre.spec import (
     Environment,
     EscalationStep,
     Limits,
+    Metric,
     Panel,
     Priority,
     PriorityLevel,
@@ -395,7 +397,11 @@ SERVICE = Service(
     title="Potato Pipeline",
     job=c.JOB,
     # What the pipeline emits, and what the remediation service watching it emits.
-    metrics=tuple(sorted({*(n for m in c.METRICS for n in m.series_names), *REMEDIATION_SERIES})),
+    metrics=REMEDIATION_SERIES,
+    declared_metrics=(
+        *(Metric(m.name, m.kind, m.labels, m.help) for m in c.METRICS),
+        *(Metric(name, kind, labels) for name, kind, labels in REMEDIATION_METRICS),
+    ),
     slos=SLOS,
     alerts=ALERTS,
     sections=SECTIONS,

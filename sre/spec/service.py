@@ -10,6 +10,7 @@ from sre.errors import SpecError
 from sre.spec.alert import Alert, BurnRate, Threshold, frozen_map
 from sre.spec.dashboard import Dashboard
 from sre.spec.environment import Environment
+from sre.spec.metric import Metric
 from sre.spec.receiver import Receiver
 from sre.spec.remediation import RemediationPolicy
 from sre.spec.runbook import Contact, EscalationStep, PriorityLevel, Procedure, Section
@@ -25,7 +26,8 @@ _SERVICE = re.compile(r"^[a-z][a-z0-9-]*$")
 class Service:
     """A service described as code. `metrics` lists every series name it emits (histograms as
     their `_bucket`/`_sum`/`_count`), so dashboards and rules are checked against it without
-    importing the service. `labels` go on every alert and are what "the same service" means
+    importing the service; `declared_metrics` add each metric's type and labels, which
+    `sre check --metrics-url` compares with a real scrape. `labels` go on every alert and are what "the same service" means
     for inhibition."""
 
     name: str
@@ -44,9 +46,13 @@ class Service:
     remediation: tuple[RemediationPolicy, ...] = ()
     labels: Mapping[str, str] = field(default_factory=dict)
     receivers: tuple[Receiver, ...] = ()
+    declared_metrics: tuple[Metric, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "labels", frozen_map(self.labels))
+        # Declared metrics name their series too: `metrics` is always the full list.
+        series = {n for m in self.declared_metrics for n in m.series_names}
+        object.__setattr__(self, "metrics", tuple(sorted({*self.metrics, *series})))
         # Each policy knows its service: the runbook prints commands naming it.
         bound = tuple(p if p.service == self.name else replace(p, service=self.name)
                       for p in self.remediation)
@@ -73,6 +79,7 @@ class Service:
             ("procedures", [p.slug for p in self.procedures]),
             ("dashboards", [d.slug for d in self.dashboards]),
             ("environments", [e.name for e in self.environments]),
+            ("declared_metrics", [m.name for m in self.declared_metrics]),
         ):
             dupes = sorted({n for n in names if names.count(n) > 1})
             if dupes:
