@@ -14,6 +14,12 @@ from sre.generate.alertmanager import (
     standalone_file,
 )
 from sre.generate.dashboards import grafana_dashboards
+from sre.generate.kubernetes import (
+    prometheus_rule,
+    prometheus_rule_file,
+    service_monitor,
+    service_monitor_file,
+)
 from sre.generate.rule_tests import rule_tests
 from sre.generate.rules import prometheus_rules
 from sre.generate.runbooks import runbook_site
@@ -24,7 +30,7 @@ __all__ = ["MANAGED_DIRS", "NOTES", "artefacts"]
 # Folders `sre generate` writes into. A file there that carries the generated header of the same
 # service and that generation no longer produces is stale (removed by `sre generate`, reported
 # by `--check`); any other file is left alone.
-MANAGED_DIRS = ("alerts", "dashboards", "runbooks/site", "ops")
+MANAGED_DIRS = ("alerts", "dashboards", "kubernetes", "runbooks/site", "ops")
 
 
 def artefacts(service: Service, env_name: str, content: Mapping[str, str]) -> dict[str, Any]:
@@ -36,6 +42,9 @@ def artefacts(service: Service, env_name: str, content: Mapping[str, str]) -> di
     rules = prometheus_rules(resolved, env)
     out: dict[str, Any] = dict(rules)
     out.update(rule_tests(resolved, env, list(rules)))
+    out[prometheus_rule_file(resolved)] = prometheus_rule(resolved, env, rules)
+    if resolved.remediation:
+        out[service_monitor_file(resolved)] = service_monitor(resolved, env)
     out[fragment_file(resolved)] = alertmanager_fragment(resolved, env)
     if env.alertmanager_standalone:
         out[standalone_file(resolved)] = alertmanager_standalone(resolved, env)

@@ -32,7 +32,8 @@ class Environment:
     demo acts `auto` where prod asks a human to approve). `receivers`, when given, likewise
     replaces the service's Alertmanager receivers. `alertmanager_standalone` also writes a
     complete Alertmanager config (the fragment merged into a minimal base), for a stack that
-    runs this one service alone.
+    runs this one service alone. `kubernetes_labels` go on the generated PrometheusRule and
+    ServiceMonitor (e.g. the label your Prometheus' `ruleSelector` selects on).
     """
 
     name: str
@@ -49,6 +50,7 @@ class Environment:
     remediation: tuple[RemediationPolicy, ...] | None = None
     receivers: tuple[Receiver, ...] | None = None
     alertmanager_standalone: bool = False
+    kubernetes_labels: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         owner = f"Environment {self.name!r}"
@@ -56,6 +58,9 @@ class Environment:
             self,
             "slo_overrides",
             MappingProxyType({k: MappingProxyType(dict(v)) for k, v in self.slo_overrides.items()}),
+        )
+        object.__setattr__(
+            self, "kubernetes_labels", MappingProxyType(dict(self.kubernetes_labels))
         )
         for name in ("runbook_base_url", "site_url", "grafana_url", "webhook_url"):
             url = getattr(self, name)
