@@ -15,8 +15,8 @@ from typing import Any
 import click
 import yaml
 
-from sre.errors import SreError
 from sre.cli.outputs import OutputConflict, header, plan
+from sre.errors import SreError
 from sre.generate import NOTES, artefacts
 from sre.generate.runbooks import SITE_DIR
 from sre.spec import DEFAULT_SERVICE, load_service

@@ -101,8 +101,8 @@ def plan(out: Path, files: Mapping[str, str]) -> Plan:
             rel = candidate.relative_to(out).as_posix()
             if rel in files:
                 continue
-            text = _read(candidate)
-            found = owner(text) if text is not None else None
-            if found is not None and (found == "" or found in services):
+            body = _read(candidate)
+            mark = owner(body) if body is not None else None
+            if mark is not None and (mark == "" or mark in services):
                 result.remove.append(rel)
     return result

@@ -14,7 +14,7 @@ from sre.generate.alertmanager import (
     standalone_file,
 )
 from sre.generate.dashboards import grafana_dashboards
-from sre.generate.kubernetes import (
+from sre.generate.prometheus_operator import (
     prometheus_rule,
     prometheus_rule_file,
     service_monitor,
@@ -30,7 +30,7 @@ __all__ = ["MANAGED_DIRS", "NOTES", "artefacts"]
 # Folders `sre generate` writes into. A file there that carries the generated header of the same
 # service and that generation no longer produces is stale (removed by `sre generate`, reported
 # by `--check`); any other file is left alone.
-MANAGED_DIRS = ("alerts", "dashboards", "kubernetes", "runbooks/site", "ops")
+MANAGED_DIRS = ("alerts", "dashboards", "k8s", "runbooks/site", "ops")
 
 
 def artefacts(service: Service, env_name: str, content: Mapping[str, str]) -> dict[str, Any]:

@@ -138,4 +138,6 @@ def grafana_dashboard(dashboard: Dashboard, service: Service, env: Environment) 
 
 
 def grafana_dashboards(service: Service, env: Environment) -> dict[str, dict[str, Any]]:
-    return {dashboard_file(service, d): grafana_dashboard(d, service, env) for d in service.dashboards}
+    return {
+        dashboard_file(service, d): grafana_dashboard(d, service, env) for d in service.dashboards
+    }

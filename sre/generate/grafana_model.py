@@ -19,7 +19,7 @@ _LEGACY = {
     "timepicker": ("time_options",),
     "variable": ("tagValuesQuery", "tagsQuery", "useTags"),
 }
-_OPTIONS = {
+_OPTIONS: dict[str, dict[str, Any]] = {
     # Required by the 11.6 panel schemas; these are Grafana's defaults.
     "stat": {"wideLayout": True, "showPercentChange": False, "percentChangeColorMode": "standard"},
     "logs": {"showLogContextToggle": False},

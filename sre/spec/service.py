@@ -27,8 +27,8 @@ class Service:
     """A service described as code. `metrics` lists every series name it emits (histograms as
     their `_bucket`/`_sum`/`_count`), so dashboards and rules are checked against it without
     importing the service; `declared_metrics` add each metric's type and labels, which
-    `sre check --metrics-url` compares with a real scrape. `labels` go on every alert and are what "the same service" means
-    for inhibition."""
+    `sre check --metrics-url` compares with a real scrape. `labels` go on every alert and are
+    what "the same service" means for routes and inhibitions (so at least one is required)."""
 
     name: str
     title: str

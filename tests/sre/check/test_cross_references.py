@@ -52,7 +52,9 @@ def test_a_renamed_metric_is_named_in_rules_and_dashboards(tools: None, artefact
         for m in messages
     )
     assert any(
-        m.startswith("dashboard: dashboards/potato-pipeline-overview.json: panel 1 'Silver Data Freshness'")
+        m.startswith(
+            "dashboard: dashboards/potato-pipeline-overview.json: panel 1 'Silver Data Freshness'"
+        )
         and LAST_SUCCESS in m
         for m in messages
     )

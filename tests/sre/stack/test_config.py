@@ -12,7 +12,6 @@ from sre.generate.alertmanager import alertmanager_standalone
 from sre.stack.config import alertmanager_config, prometheus_config
 from sre.stack.errors import StackError
 
-
 REMEDIATOR = "potato-pipeline-sre-remediator"
 
 

@@ -13,7 +13,7 @@ import yaml
 
 from pipeline.service import SERVICE
 from sre.generate import artefacts
-from sre.generate.kubernetes import prometheus_rule_file, service_monitor_file
+from sre.generate.prometheus_operator import prometheus_rule_file, service_monitor_file
 from tests.sre.example_service import CONTENT
 from tests.sre.example_service import SERVICE as JOB
 
@@ -63,7 +63,7 @@ def test_the_service_monitor_scrapes_sre_serve_and_validates() -> None:
 
 
 def test_the_committed_objects_validate() -> None:
-    committed = sorted((REPO / "kubernetes").glob("*.yaml"))
+    committed = sorted((REPO / "k8s").glob("*.yaml"))
     assert len(committed) == 2
     for path in committed:
         assert _problems(yaml.safe_load(path.read_text())) == [], path

@@ -25,11 +25,11 @@ REMEDIATOR_PORT = "http"
 
 
 def prometheus_rule_file(service: Service) -> str:
-    return f"kubernetes/{service.name}.prometheusrule.yaml"
+    return f"k8s/{service.name}.prometheusrule.yaml"
 
 
 def service_monitor_file(service: Service) -> str:
-    return f"kubernetes/{service.name}.servicemonitor.yaml"
+    return f"k8s/{service.name}.servicemonitor.yaml"
 
 
 def _metadata(name: str, service: Service, env: Environment) -> dict[str, Any]:
