@@ -38,7 +38,12 @@ def test_a_renamed_metric_is_named_in_rules_and_dashboards(tools: None, artefact
     renamed = tuple(
         "potato_pipeline_last_success_ts" if m == LAST_SUCCESS else m for m in SERVICE.metrics
     )
-    service = dataclasses.replace(SERVICE, metrics=renamed)
+    declared = tuple(
+        dataclasses.replace(m, name="potato_pipeline_last_success_ts") if m.name == LAST_SUCCESS
+        else m
+        for m in SERVICE.declared_metrics
+    )  # fmt: skip
+    service = dataclasses.replace(SERVICE, metrics=renamed, declared_metrics=declared)
     known = set(service.metrics) | recorded_names(artefacts)
     messages = [
         str(p)
