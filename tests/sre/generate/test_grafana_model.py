@@ -96,3 +96,24 @@ def test_a_query_field_the_model_drops_is_named() -> None:
     assert model_problems(doc) == [
         "panels[0].targets[0].metric: 'legacy' came back as None"
     ]
+
+
+def test_sre_checks_own_shape_check_agrees_with_grafanas_model() -> None:
+    """`sre check` cannot import Grafana's SDK where sre is installed; its own shape check
+    passes what Grafana accepts and names what grafanalib used to write."""
+    from sre.check.grafana_shape import shape_problems
+
+    for path in COMMITTED:
+        assert shape_problems(json.loads(path.read_text())) == [], path
+    (doc,) = _all("prod")
+    doc["__inputs"] = []
+    doc["panels"][0]["fieldConfig"]["defaults"]["color"] = None
+    doc["panels"][0]["fieldConfig"]["defaults"]["thresholds"]["steps"] = ""
+    logs = next(p for p in doc["panels"] if p["type"] == "logs")
+    logs["targets"][0]["step"] = 10
+    assert shape_problems(doc) == [
+        "top-level key '__inputs' is not in Grafana's dashboard model",
+        "panels[0].fieldConfig.defaults.color is null (leave it out, or give a value)",
+        "panels[0]: thresholds.steps must be an array",
+        "panels[6].targets[0].step: 10 must be a string (e.g. \"1m\")",
+    ]
