@@ -1,5 +1,6 @@
 """Dashboard lint: the shape Grafana's model needs (`sre.check.grafana_shape`), structure (ids,
-grid, uid, schema, datasource variables, unit and description on every panel) and queries (PromQL parses, every metric is one the service emits)."""
+grid, uid, schema, datasource variables, unit and description on every panel) and queries
+(PromQL parses, every metric is one the service emits)."""
 
 from __future__ import annotations
 
