@@ -22,7 +22,7 @@ from sre.errors import RemediationError
 from sre.remediation.payload import Alert
 from sre.storage import ObjectStore
 
-__all__ = ["Children", "Deps", "PostCheck", "Stores"]
+__all__ = ["Checkpoint", "Children", "Deps", "PostCheck", "Stores"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +66,23 @@ class Children:
         return len(live)
 
 
+class Checkpoint:
+    """Where an action writes down, while it runs, what a restart needs to know.
+
+    `undo(doc)` saves the undo record before the action changes anything and again as it goes,
+    so `sre runs undo` works after a kill at any point; `progress(doc)` saves what it started
+    (a child's pid and output folder), so a restart can find out what really happened
+    (`Action.resume`). The runner gives each run one that writes to its row in the state store;
+    this default, for a run with no row (tests, `sre remediate` without a store), keeps nothing.
+    """
+
+    def undo(self, doc: Mapping[str, Any]) -> None:
+        return None
+
+    def progress(self, doc: Mapping[str, Any]) -> None:
+        return None
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -78,6 +95,8 @@ class Deps:
     kubernetes: Callable[[], Any] | None = None  # returns a kubernetes ApiClient
     children: Children = field(default_factory=Children)
     now: Callable[[], datetime] = _utcnow
+    checkpoint: Checkpoint = field(default_factory=Checkpoint)
+    work: str = ""  # a local folder for run files (command output); default: the temp folder
 
     def need_stores(self, action: str) -> Stores:
         if self.stores is None:
