@@ -107,10 +107,14 @@ def write(out: Path, files: Mapping[str, str]) -> tuple[int, int]:
     "--check", is_flag=True, help="Write nothing; exit 1 listing every file that differs."
 )
 def generate(env: str, service_path: str, out: Path, runbooks: Path, check: bool) -> None:
-    """Generate alert rules, promtool tests, Alertmanager config, Grafana dashboards and the
-    runbook site from the service spec.
+    """Generate alert rules (plain and as a PrometheusRule), promtool tests, the Alertmanager
+    fragment, Grafana dashboards and the runbook site from the service spec.
 
-    Committed artefacts are the prod ones (`--out .`); demo goes to e.g. `--out build/demo`.
+    File names carry the service (`alerts/<service>.rules.yml`, `dashboards/<uid>.json`, ...)
+    so services share a tree. Only files headed as generated for the same service are
+    overwritten or removed; any other file that would be overwritten is refused, and then
+    nothing is written (exit 2). Committed artefacts are the prod ones (`--out .`); demo goes
+    to e.g. `--out build/demo`. Layout and merging: docs/outputs.md.
     """
     started = time.perf_counter()
     try:

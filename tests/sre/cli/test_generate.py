@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from sre.cli import main
-from sre.cli.generate import read_content, render
+from sre.cli.generate import diff, read_content, render, write
 from sre.cli.outputs import header, owner
 
 REPO = Path(__file__).resolve().parents[3]
@@ -123,3 +123,35 @@ def test_generation_takes_under_two_seconds() -> None:
     render("pipeline.service:SERVICE", "prod", content)
     render("pipeline.service:SERVICE", "demo", content)
     assert time.perf_counter() - started < 2.0
+
+
+def test_two_services_share_one_tree(in_repo: object, tmp_path: Path) -> None:
+    """The potato pipeline and another service generate rules, tests, Alertmanager fragments,
+    dashboards and Kubernetes objects side by side; each regenerates without touching the
+    other's. The runbook site is still one per tree, so the second one's is refused."""
+    from tests.sre.example_service import CONTENT
+
+    runner = CliRunner()
+    assert runner.invoke(main, ["generate", "--out", str(tmp_path)]).exit_code == 0
+    pages = tmp_path / "job-runbooks"
+    for name, text in CONTENT.items():
+        (pages / name).parent.mkdir(parents=True, exist_ok=True)
+        (pages / name).write_text(text)
+    other = render("tests.sre.example_service:SERVICE", "prod", CONTENT)
+    refused = runner.invoke(
+        main, ["generate", "--service", "tests.sre.example_service:SERVICE", "--out",
+               str(tmp_path), "--runbooks", str(pages)],
+    )  # fmt: skip
+    assert refused.exit_code == 2
+    assert "refusing to overwrite mkdocs.yml: it was generated for service potato-pipeline" in (
+        refused.output
+    )
+    shared = {p: t for p, t in other.items() if not p.startswith(("runbooks/", "ops/", "mkdocs"))}
+    write(tmp_path, shared)
+    assert {p.name for p in (tmp_path / "alerts").glob("*.alertmanager.yml")} == {
+        "job.alertmanager.yml", "potato-pipeline.alertmanager.yml",
+    }  # fmt: skip
+    assert (tmp_path / "alerts" / "tests" / "job").is_dir()
+    again = runner.invoke(main, ["generate", "--out", str(tmp_path)])
+    assert again.exit_code == 0 and "(0 written, 0 stale removed)" in again.output
+    assert diff(tmp_path, shared) == []

@@ -179,3 +179,25 @@ def test_the_standalone_configs_pass_amtool(tmp_path: Path) -> None:
         path.write_text(yaml.safe_dump(alertmanager_standalone(SERVICE.resolved(environment),
                                                                environment)))  # fmt: skip
         _amtool_accepts(amtool, path)
+
+
+def test_the_merge_command_writes_to_a_file_and_names_a_bad_base(tmp_path: Path) -> None:
+    fragment = tmp_path / "potato.alertmanager.yml"
+    fragment.write_text(yaml.safe_dump(_fragment()))
+    base = tmp_path / "base.yml"
+    base.write_text(yaml.safe_dump({"route": {"group_by": ["alertname"]}}))
+    result = CliRunner().invoke(main, ["alertmanager", "merge", str(base), str(fragment)])
+    assert result.exit_code == 2
+    assert "base: route.receiver: the base needs a root route with a receiver" in result.output
+    base.write_text(yaml.safe_dump(BASE))
+    out = tmp_path / "out.yml"
+    result = CliRunner().invoke(
+        main, ["alertmanager", "merge", str(base), str(fragment), "-o", str(out)]
+    )
+    assert result.exit_code == 0 and "1 fragment(s) merged" in result.output
+    assert yaml.safe_load(out.read_text())["route"]["routes"][0]["matchers"] == [
+        'pipeline="potato-pipeline"'
+    ]
+    fragment.write_text("route: [unclosed\n")
+    result = CliRunner().invoke(main, ["alertmanager", "merge", str(base), str(fragment)])
+    assert result.exit_code == 2 and "cannot read" in result.output
