@@ -60,7 +60,7 @@ def is_remediator(receiver_name: str) -> bool:
 
 
 def _matcher(name: str, value: str) -> str:
-    return f"{name}={json.dumps(value)}"
+    return f"{name}={json.dumps(value, ensure_ascii=False)}"
 
 
 def _receivers(service: Service, env: Environment) -> list[dict[str, Any]]:
