@@ -69,6 +69,7 @@ def _recover(engine: RemediationEngine, run: Mapping[str, Any]) -> bool:
 
 def _interrupted(engine: RemediationEngine, run: Mapping[str, Any]) -> None:
     """What really happened cannot be told: start it again (idempotent) or record it failed."""
+    engine.runner.expire_silence(run)
     policy = engine.policy_of(run["alertname"], run["action"])
     alert = parse_alert(run["alert"])
     action = engine.registry.actions.get(run["action"])

@@ -95,6 +95,8 @@ class Runner:
         try:
             if self.guard is not None:
                 silence = self.guard.silence(alert, 60, f"sre run {run}: {policy.action}")
+                if silence:  # saved first: if this process dies, whoever recovers expires it
+                    self.store.update(run, result={"silence": silence})
             try:
                 outcome = action.apply(plan, policy.params, self.deps_for(run), incident)
             except SreError as exc:
@@ -130,6 +132,7 @@ class Runner:
         self, run: Mapping[str, Any], policy: RemediationPolicy, alert: Alert, outcome: Outcome
     ) -> str:
         """Record what an interrupted run really did, found by `Action.resume`."""
+        self.expire_silence(run)
         action = self.registry.get(policy.action)
         plan = Plan(policy.action, run["target"], ())
         try:
@@ -145,6 +148,12 @@ class Runner:
         }
         status = outcome.status or ("success" if outcome.ok and verification.ok else "failed")
         return self.finish(run["id"], policy, alert, run["target"], status, result)
+
+    def expire_silence(self, run: Mapping[str, Any]) -> None:
+        """The silence a stopped process set for its run would mute the alert for an hour."""
+        silence = (run.get("result") or {}).get("silence")
+        if silence and self.guard is not None:
+            self.guard.expire(str(silence))
 
     def finish(
         self,

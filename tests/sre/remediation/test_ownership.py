@@ -107,3 +107,30 @@ def test_the_heartbeat_thread_beats_for_running_runs(tmp_path: Path) -> None:
     while a.store.run(run)["heartbeat_at"] == 1_800_000_000.0:  # type: ignore[index]
         assert time.monotonic() < deadline, "no heartbeat within 5 s"
         time.sleep(0.05)
+
+
+class Guard:
+    def __init__(self) -> None:
+        self.expired: list[str] = []
+
+    def still_firing(self, alert: object) -> bool:
+        return True
+
+    def silence(self, alert: object, minutes: int, comment: str) -> str | None:
+        return "silence-2"
+
+    def expire(self, silence_id: str) -> None:
+        self.expired.append(silence_id)
+
+
+def test_the_silence_of_a_run_whose_process_died_is_expired(tmp_path: Path) -> None:
+    """Found by the HA drill: a replica killed mid-action left its hour-long silence, and the
+    next incident of the alert was never notified."""
+    a = make_engine(tmp_path, owner="replica-a")
+    run = _running(a)
+    a.store.update(run, result={"silence": "silence-1"})
+    guard = Guard()
+    restarted = make_engine(tmp_path, owner="replica-a")
+    restarted.runner.guard = guard
+    assert restarted.recover() == 1
+    assert guard.expired == ["silence-1"]
