@@ -19,11 +19,12 @@ stale-data incident once per fault, a fault injected while it runs:
   action runs;
 - `together`: all of them in one incident.
 
-For each it prints deliveries stored, duplicates absorbed, runs started, runs per episode and
-the times from firing to action started and to resolved, and exits 1 when any incident was not
-remediated exactly once (runs per episode 1, never 0 or 2), a delivery was left unprocessed or
-a run did not succeed. The database-outage fault of the issue needs a PostgreSQL cluster of the
-drill's own and is not played yet.
+For each it prints deliveries stored, duplicates absorbed, runs recorded and runs that carried
+out the action (per episode), and the times from firing to action started and to resolved, and
+exits 1 when any incident was not remediated exactly once (one executed run in one episode,
+never 0 or 2), a delivery was left unprocessed or the run did not succeed. The database-outage
+fault (the state database stopped for 30 s) needs a PostgreSQL cluster of the drill's own and
+is not played yet.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from sre.stack import Running, Shape, down, faults, up
 from sre.stack.observe import Observer
 
 PG = "postgresql://postgres@127.0.0.1:5432"
+EXECUTED = ("success", "failed", "timed_out")  # runs that carried out their action
 ALL = (
     "none",
     "alertmanager-killed",
@@ -203,8 +205,12 @@ def play(cell: Stack, places: Places, fault: str) -> dict[str, Any]:
     replayed = _replay_late(cell, incident) if chosen & {"late-resolve"} else []
     obs = Observer(cell[0])
     runs = [r for r in obs.runs(started) if r["fingerprint"] == incident.fingerprint]
+    # A run the pre-check stopped (the alert no longer firing in Alertmanager) did nothing: a
+    # replayed firing copy with a clock far ahead cannot be told from a new firing by its
+    # times, so it opens an episode, and the pre-check is what keeps it from acting.
+    acted = [r for r in runs if r["outcome"] in EXECUTED]
     episodes: dict[int, int] = {}
-    for r in runs:
+    for r in acted:
         episodes[r["episode"]] = episodes.get(r["episode"], 0) + 1
     deliveries = obs.deliveries(started)
     audit = obs.audit(started)
@@ -216,8 +222,10 @@ def play(cell: Stack, places: Places, fault: str) -> dict[str, Any]:
         "deliveries": len(deliveries),
         "duplicates_absorbed": sum(a["outcome"] == "skipped_duplicate" for a in audit),
         "runs": len(runs),
+        "executed": len(acted),
         "runs_per_episode": sorted(episodes.values()),
-        "outcomes": sorted({r["outcome"] for r in runs}),
+        "outcomes": sorted({r["outcome"] for r in acted}),
+        "stopped_by_precheck": sum(r["outcome"] == "skipped_resolved" for r in runs),
         "to_action_s": round(incident.marks["started"] - incident.marks["firing"], 2),
         "to_resolved_s": round(incident.marks["resolved"] - incident.marks["firing"], 2),
         "unprocessed": unprocessed,
@@ -253,7 +261,7 @@ def _unprocessed(obs: Observer, since: float) -> int:
 
 def table(rows: list[dict[str, Any]]) -> str:
     head = (
-        f"{'fault':<20} {'ok':<4} {'deliv':>5} {'dups':>5} {'runs':>4} {'per ep':<7} "
+        f"{'fault':<20} {'ok':<4} {'deliv':>5} {'dups':>5} {'runs':>4} {'exec':>4} {'per ep':<7} "
         f"{'to act':>7} {'to res':>7}"
     )
     lines = [head, "-" * len(head)]
@@ -261,7 +269,8 @@ def table(rows: list[dict[str, Any]]) -> str:
         per = ",".join(map(str, r["runs_per_episode"])) or "0"
         lines.append(
             f"{r['fault']:<20} {'yes' if r['ok'] else 'NO':<4} {r['deliveries']:>5} "
-            f"{r['duplicates_absorbed']:>5} {r['runs']:>4} {per:<7} {r['to_action_s']:>6.1f}s "
+            f"{r['duplicates_absorbed']:>5} {r['runs']:>4} {r['executed']:>4} {per:<7} "
+            f"{r['to_action_s']:>6.1f}s "
             f"{r['to_resolved_s']:>6.1f}s"
         )
     return "\n".join(lines)
@@ -279,7 +288,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown faults {', '.join(unknown)}; known: {', '.join(ALL)}")
     places = Places(args.root / "lake", args.root)
-    print(prepare(places), flush=True)
+    incidents = len(chosen) * args.rounds  # each lands one staged drop
+    print(prepare(places, days=14 + incidents + 1), flush=True)
     artefacts = args.root / "artefacts"
     subprocess.run(
         [str(BIN / "sre"), "generate", "--env", "demo", "--out", str(artefacts)],

@@ -153,7 +153,8 @@ def serve(
     finally:
         worker.stop()
         worker.join(timeout=30)
-        deps.children.terminate_all()  # a run cut short is recorded on the next start
+        # Commands run on under their supervisors: the replica that starts next on this host
+        # (same --replica-id) finds each one and records its real exit (Command.resume).
         pool.shutdown(wait=False)
         server.server_close()
 

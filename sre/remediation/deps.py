@@ -7,11 +7,6 @@ a one-line error naming the missing option otherwise.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import subprocess
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,7 +17,7 @@ from sre.errors import RemediationError
 from sre.remediation.payload import Alert
 from sre.storage import ObjectStore
 
-__all__ = ["Checkpoint", "Children", "Deps", "PostCheck", "Stores"]
+__all__ = ["Checkpoint", "Deps", "PostCheck", "Stores"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,32 +33,6 @@ class PostCheck(Protocol):
     """Prometheus as the engine asks it: did the alert's own condition clear?"""
 
     def cleared(self, alert: Alert) -> tuple[bool, str]: ...
-
-
-class Children:
-    """The child processes actions started, so a stopping `sre serve` can end them (a command
-    left running after its supervisor died would be started again beside itself)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._live: set[subprocess.Popen[bytes]] = set()
-
-    def add(self, child: subprocess.Popen[bytes]) -> None:
-        with self._lock:
-            self._live.add(child)
-
-    def discard(self, child: subprocess.Popen[bytes]) -> None:
-        with self._lock:
-            self._live.discard(child)
-
-    def terminate_all(self) -> int:
-        """SIGTERM every live child's process group; returns how many there were."""
-        with self._lock:
-            live = list(self._live)
-        for child in live:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(child.pid, signal.SIGTERM)
-        return len(live)
 
 
 class Checkpoint:
@@ -93,7 +62,6 @@ class Deps:
     env: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     prometheus: PostCheck | None = None
     kubernetes: Callable[[], Any] | None = None  # returns a kubernetes ApiClient
-    children: Children = field(default_factory=Children)
     now: Callable[[], datetime] = _utcnow
     checkpoint: Checkpoint = field(default_factory=Checkpoint)
     work: str = ""  # a local folder for run files (command output); default: the temp folder

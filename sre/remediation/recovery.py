@@ -32,7 +32,8 @@ class Recovery:
         self._last = float("-inf")
 
     def at_start(self, engine: RemediationEngine) -> int:
-        """Take back this replica's own runs; start watching the others'."""
+        """Take back this replica's own runs and deliveries; start watching the others'."""
+        engine.store.release_claims()
         running = engine.store.running()
         self.watch.expired([r for r in running if r["owner"] != engine.store.owner])
         return sum(_recover(engine, run) for run in running if run["owner"] == engine.store.owner)

@@ -29,6 +29,7 @@ def test_every_fault_at_once_still_remediates_exactly_once(tmp_path: Path) -> No
     [row] = json.loads(rows.read_text())
     assert code == 0, row
     assert row["runs_per_episode"] == [1] and row["outcomes"] == ["success"]
+    assert row["executed"] == 1
     assert {"alertmanager-2 killed and restarted", "rolling restart of both replicas"} <= set(
         row["injected"]
     ), row["injected"]

@@ -8,10 +8,11 @@ action threads, so the webhook worker keeps draining other deliveries meanwhile.
 
 The child's output goes to files in a folder of its own under a small supervisor process
 (`supervise.py`), and the run saves the host, pid and folder first: after `sre serve` is killed
-the child keeps running, and the restarted server finds it (still running: it waits for it;
-finished: it records the real exit status; gone: failed, with what it wrote). Only when that
-cannot be told (another host) is a policy's `idempotent: true` used: the run is started again
-once, as a second attempt of the same run.
+the child keeps running (a graceful stop leaves it running too), and the restarted server
+finds it (still running: it waits for it; finished: it records the real exit status). Only when
+that cannot be told (another host, or the child died with its supervisor) is a policy's
+`idempotent: true` used: the run is started again once, as a second attempt of the same run;
+otherwise it is recorded failed.
 """
 
 from __future__ import annotations
@@ -131,16 +132,12 @@ def run_supervised(
             "timeout": timeout,
         }
     )
-    deps.children.add(child)
     try:
-        try:
-            child.wait(timeout=timeout)
-            timed_out = ""
-        except subprocess.TimeoutExpired:
-            _stop(child)
-            timed_out = f"timed out after {timeout:g} s: killed"
-    finally:
-        deps.children.discard(child)
+        child.wait(timeout=timeout)
+        timed_out = ""
+    except subprocess.TimeoutExpired:
+        _stop(child)
+        timed_out = f"timed out after {timeout:g} s: killed"
     code = None if (folder / STATUS).exists() else child.returncode
     return _outcome(folder, shown, code, time.monotonic() - started, timed_out)
 
@@ -171,14 +168,16 @@ def _alive(pid: int, started: str | None) -> bool:
 
 def resume_supervised(progress: Mapping[str, Any], poll: float = 0.5) -> Outcome | None:
     """The outcome of a child a stopped server started: waits while it still runs (up to its
-    own timeout, then kills it); None when it ran on another host."""
+    own timeout, then kills it); None when it ran on another host or was killed with its
+    supervisor (the run is then started again if idempotent, else recorded failed)."""
     if progress.get("host") != socket.gethostname() or not progress.get("dir"):
         return None
     folder, pid, shown = Path(progress["dir"]), int(progress["pid"]), str(progress["command"])
     deadline = float(progress["started"]) + float(progress["timeout"])
     while not (folder / STATUS).exists():
         if not _alive(pid, progress.get("pid_started")):
-            return _outcome(folder, shown, None, time.time() - float(progress["started"]))
+            shutil.rmtree(folder, ignore_errors=True)
+            return None  # killed with its supervisor: what it did cannot be told
         if time.time() > deadline:
             _killpg(pid, signal.SIGKILL)
             timed_out = f"timed out after {float(progress['timeout']):g} s: killed"

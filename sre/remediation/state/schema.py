@@ -23,6 +23,7 @@ deliveries = sa.Table(
     sa.Column("received_at", sa.Float, nullable=False),
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("claimed_at", sa.Float),
+    sa.Column("claimed_by", sa.String(256)),  # the replica id of the worker that claimed it
     sa.Column("processed_at", sa.Float),
 )
 JSON_COLUMNS = ("plan", "alert", "result", "undo", "progress")
@@ -158,6 +159,7 @@ _ADDED = (
     ("runs", "owner", "VARCHAR(256)"),
     ("runs", "heartbeat_at", "FLOAT"),
     ("runs", "progress", "TEXT"),
+    ("deliveries", "claimed_by", "VARCHAR(256)"),
 )
 
 

@@ -104,7 +104,7 @@ class StateStore(Controls):
                 won = conn.execute(
                     deliveries.update()
                     .where(deliveries.c.id == delivery, claimable)
-                    .values(claimed_at=now)
+                    .values(claimed_at=now, claimed_by=self.owner)
                 ).rowcount
                 if won:
                     body = conn.execute(
@@ -112,6 +112,22 @@ class StateStore(Controls):
                     ).scalar_one()
                     claimed.append((int(delivery), body.encode()))
         return claimed
+
+    def release_claims(self) -> int:
+        """Give back the unprocessed deliveries this replica claimed in an earlier life (it
+        restarted: they would otherwise wait out their lease)."""
+        with transaction(self.db) as conn:
+            return int(
+                conn.execute(
+                    deliveries.update()
+                    .where(
+                        deliveries.c.service == self.service,
+                        deliveries.c.claimed_by == self.owner,
+                        deliveries.c.processed_at.is_(None),
+                    )
+                    .values(claimed_at=None, claimed_by=None)
+                ).rowcount
+            )
 
     def processed(self, delivery: int, now: float) -> None:
         with transaction(self.db) as conn:

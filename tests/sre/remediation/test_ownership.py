@@ -134,3 +134,16 @@ def test_the_silence_of_a_run_whose_process_died_is_expired(tmp_path: Path) -> N
     restarted.runner.guard = guard
     assert restarted.recover() == 1
     assert guard.expired == ["silence-1"]
+
+
+def test_a_restarted_replica_releases_its_claimed_deliveries_at_once(tmp_path: Path) -> None:
+    from .fakes import payload
+
+    a = make_engine(tmp_path, owner="replica-a")
+    a.admit(payload(alert("abc")))
+    assert len(a.store.claim(1_800_000_000.0)) == 1  # then replica-a is killed
+    other = make_engine(tmp_path, owner="replica-b")
+    assert other.store.claim(1_800_000_001.0) == []  # leased: not before 120 s
+    restarted = make_engine(tmp_path, owner="replica-a")
+    restarted.recover()
+    assert [d for d, _ in restarted.store.claim(1_800_000_002.0)] == [1]

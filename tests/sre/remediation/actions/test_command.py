@@ -179,7 +179,7 @@ def test_a_restart_waits_for_the_orphaned_child_and_records_its_real_exit(tmp_pa
     assert not Path(str(progress["dir"])).exists()  # read once, then removed
 
 
-def test_a_child_killed_with_its_supervisor_is_recorded_gone(tmp_path: Path) -> None:
+def test_a_child_killed_with_its_supervisor_cannot_be_told(tmp_path: Path) -> None:
     import signal
 
     from sre.remediation.actions.command import resume_supervised
@@ -188,10 +188,8 @@ def test_a_child_killed_with_its_supervisor_is_recorded_gone(tmp_path: Path) -> 
     time.sleep(0.5)
     os.killpg(int(progress["pid"]), signal.SIGKILL)  # type: ignore[call-overload]
     progress["_child"].wait()  # type: ignore[attr-defined]
-    outcome = resume_supervised(progress, poll=0.05)
-    assert outcome is not None and not outcome.ok
-    assert "gone without an exit status" in outcome.detail
-    assert "working" in outcome.evidence["stdout"]
+    assert resume_supervised(progress, poll=0.05) is None  # cannot tell: restart or fail
+    assert not Path(str(progress["dir"])).exists()
 
 
 def test_another_hosts_child_cannot_be_told(tmp_path: Path) -> None:
