@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from pipeline.observability import conventions as c
+from sre.remediation import METRICS as REMEDIATION_METRICS
 from sre.remediation import SERIES as REMEDIATION_SERIES
 from sre.remediation import remediator_alerts, remediator_panel
 from sre.remediation.watch import SECTION_TITLE as REMEDIATION_SECTION
@@ -24,10 +25,12 @@ from sre.spec import (
     Environment,
     EscalationStep,
     Limits,
+    Metric,
     Panel,
     Priority,
     PriorityLevel,
     Procedure,
+    Receiver,
     RemediationPolicy,
     Section,
     Service,
@@ -318,6 +321,36 @@ DEMO_REMEDIATION = (
     ),
 )
 
+
+
+def receivers(secrets: str) -> tuple[Receiver, ...]:
+    """P0 pages through PagerDuty; everything else goes to the team's Slack channel. Keys and
+    URLs are read from files under `secrets`, never written into the config."""
+    return (
+        Receiver(
+            "pager",
+            {
+                "pagerduty_configs": [
+                    {"routing_key_file": f"{secrets}/pagerduty-routing-key", "send_resolved": True}
+                ]
+            },
+            severities=("critical",),
+        ),
+        Receiver(
+            "chat",
+            {
+                "slack_configs": [
+                    {
+                        "api_url_file": f"{secrets}/slack-webhook-url",
+                        "channel": f"#{c.JOB}-alerts",
+                        "send_resolved": True,
+                    }
+                ]
+            },
+        ),
+    )
+
+
 ENVIRONMENTS = (
     Environment(
         name="prod",
@@ -341,6 +374,8 @@ ENVIRONMENTS = (
             LATENCY: {"objective": 5, "warning": 10},
         },
         remediation=DEMO_REMEDIATION,
+        # Nobody is paged by a demo: alerts reach the remediation webhook only.
+        receivers=(),
     ),
     # The docker compose stack (docker/docker-compose.yml): prod thresholds, services reached by
     # their compose names, the runbook site and Grafana on the ports published on 127.0.0.1.
@@ -352,6 +387,8 @@ ENVIRONMENTS = (
         grafana_url="http://127.0.0.1:3000",
         webhook_url="http://sre-remediator:9095/alertmanager",
         webhook_credentials_file="/run/secrets/sre-remediator-token",
+        receivers=receivers("/run/secrets"),
+        alertmanager_standalone=True,
     ),
 )
 
@@ -360,7 +397,11 @@ SERVICE = Service(
     title="Potato Pipeline",
     job=c.JOB,
     # What the pipeline emits, and what the remediation service watching it emits.
-    metrics=tuple(sorted({*(n for m in c.METRICS for n in m.series_names), *REMEDIATION_SERIES})),
+    metrics=REMEDIATION_SERIES,
+    declared_metrics=(
+        *(Metric(m.name, m.kind, m.labels, m.help) for m in c.METRICS),
+        *(Metric(name, kind, labels) for name, kind, labels in REMEDIATION_METRICS),
+    ),
     slos=SLOS,
     alerts=ALERTS,
     sections=SECTIONS,
@@ -411,4 +452,5 @@ SERVICE = Service(
     environments=ENVIRONMENTS,
     remediation=REMEDIATION,
     labels={"pipeline": c.JOB},
+    receivers=receivers("/etc/alertmanager/secrets"),
 )

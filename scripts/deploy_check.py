@@ -124,11 +124,18 @@ def commands() -> list[tuple[str, Sequence[str] | None, Path]]:
                 "promtool",
                 "test",
                 "rules",
-                *sorted(p.name for p in (GENERATED / "alerts" / "tests").glob("*.test.yml")),
+                *sorted(
+                    p.relative_to(GENERATED / "alerts" / "tests").as_posix()
+                    for p in (GENERATED / "alerts" / "tests").glob("*/*.test.yml")
+                ),
             ],
             GENERATED / "alerts" / "tests",
         ),
-        ("amtool check-config", ["amtool", "check-config", "alerts/alertmanager.yml"], GENERATED),
+        (
+            "amtool check-config",
+            ["amtool", "check-config", "alerts/potato-pipeline.alertmanager-standalone.yml"],
+            GENERATED,
+        ),
         (
             "mkdocs build --strict (compose runbook site)",
             [

@@ -37,13 +37,15 @@ def run_checks(
         if progress:
             progress(name, len(found))
 
-    step("promtool check rules", check_rules(root))
-    step("promtool test rules", test_rules(root))
-    step("amtool check-config", check_config(root))
+    name = service.name
+    step("promtool check rules", check_rules(root, name))
+    step("promtool test rules", test_rules(root, name))
+    step("amtool check-config", check_config(root, service))
     step("rule references", check_rule_references(root, service))
-    step("dashboard lint", lint_dashboards(root, set(service.metrics) | recorded_names(root)))
+    known = set(service.metrics) | recorded_names(root, name)
+    step("dashboard lint", lint_dashboards(root, known, name))
     built = build_site(root, site_dir)
     step("mkdocs build --strict", built)
     # mkdocs writes the pages before it aborts on warnings, so anchors are checked either way.
-    step("runbook integrity", check_runbooks(root, load_alert_rules(root), env, site_dir))
+    step("runbook integrity", check_runbooks(root, load_alert_rules(root, name), env, site_dir))
     return problems

@@ -1,25 +1,49 @@
-"""amtool check-config on the generated Alertmanager configuration."""
+"""amtool check-config on the service's Alertmanager fragment (merged into a minimal base, the
+way a team merges it into its own) and on the standalone config when one was generated."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
+
+import yaml
 
 from sre.check.problem import Problem
 from sre.check.tools import run, which
-from sre.generate.alertmanager import ALERTMANAGER_FILE
+from sre.generate.alertmanager import fragment_file, standalone_file
+from sre.generate.alertmanager_merge import MergeError, merge, minimal_base
+from sre.spec.service import Service
 
-__all__ = ["check_config"]
+__all__ = ["amtool_check", "check_config"]
+
+_CHECK = "amtool check-config"
 
 
-def check_config(root: Path) -> list[Problem]:
-    amtool, problems = which("amtool", "amtool check-config")
-    path = root / ALERTMANAGER_FILE
+def amtool_check(amtool: str, config: Path, name: str) -> list[Problem]:
+    done = run([amtool, "check-config", str(config)])
+    if done.code == 0:
+        return []
+    detail = " | ".join(line.strip() for line in done.output.splitlines() if line.strip())
+    return [Problem(_CHECK, name, detail)]
+
+
+def check_config(root: Path, service: Service) -> list[Problem]:
+    amtool, problems = which("amtool", _CHECK)
+    fragment = fragment_file(service)
+    path = root / fragment
     if not path.is_file():
-        return [*problems, Problem("amtool check-config", ALERTMANAGER_FILE, "missing")]
+        return [*problems, Problem(_CHECK, fragment, "missing")]
+    try:
+        merged = merge(minimal_base(), [(fragment, yaml.safe_load(path.read_text("utf-8")))])
+    except (MergeError, yaml.YAMLError) as exc:
+        return [*problems, Problem(_CHECK, fragment, str(exc))]
     if amtool is None:
         return problems
-    done = run([amtool, "check-config", str(path)])
-    if done.code != 0:
-        detail = " | ".join(line.strip() for line in done.output.splitlines() if line.strip())
-        problems.append(Problem("amtool check-config", ALERTMANAGER_FILE, detail))
+    with tempfile.TemporaryDirectory(prefix="sre-amtool-") as tmp:
+        config = Path(tmp) / "alertmanager.yml"
+        config.write_text(yaml.safe_dump(merged, sort_keys=False), encoding="utf-8")
+        problems += amtool_check(amtool, config, f"{fragment} (merged into a minimal base)")
+    standalone = root / standalone_file(service)
+    if standalone.is_file():
+        problems += amtool_check(amtool, standalone, standalone_file(service))
     return problems

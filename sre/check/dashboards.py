@@ -1,5 +1,6 @@
-"""Dashboard lint: structure (ids, grid, uid, schema, datasource variables, unit and description
-on every panel) and queries (PromQL parses, every metric is one the service emits)."""
+"""Dashboard lint: the shape Grafana's model needs (`sre.check.grafana_shape`), structure (ids,
+grid, uid, schema, datasource variables, unit and description on every panel) and queries
+(PromQL parses, every metric is one the service emits)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from sre.check.grafana_shape import shape_problems
 from sre.check.problem import Problem
 from sre.check.prometheus import parse_errors
 from sre.check.promql import metric_names, without_grafana_variables
@@ -41,6 +43,8 @@ def lint_dashboard(
     def bad(message: str) -> None:
         problems.append(Problem(CHECK, where, message))
 
+    for message in shape_problems(doc):
+        bad(f"Grafana model: {message}")
     uid = doc.get("uid") or ""
     if not uid or len(uid) > 40:
         bad(f"uid {uid!r} must be 1 to 40 characters")
@@ -99,8 +103,9 @@ def lint_dashboard(
     return problems, exprs
 
 
-def lint_dashboards(root: Path, known: set[str]) -> list[Problem]:
-    files = sorted((root / "dashboards").glob("*.json"))
+def lint_dashboards(root: Path, known: set[str], service: str | None = None) -> list[Problem]:
+    """Lint the dashboards (only `service`'s, named `<service>-<slug>.json`, when given)."""
+    files = sorted((root / "dashboards").glob(f"{service}-*.json" if service else "*.json"))
     if not files:
         return [Problem(CHECK, "dashboards/", "no dashboards")]
     problems: list[Problem] = []

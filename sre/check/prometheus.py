@@ -20,18 +20,19 @@ _FAILED_TEST = re.compile(r"^\s*FAILED:?\s*$")
 _PARSE = re.compile(r'"(lint_\d+)": could not parse expression: (.*)$')
 
 
-def rule_files(root: Path) -> list[Path]:
-    return sorted((root / "alerts").glob("*.rules.yml"))
+def rule_files(root: Path, service: str | None = None) -> list[Path]:
+    """The rule files under `root`, or only `service`'s when several share the folder."""
+    return sorted((root / "alerts").glob(f"{service or '*'}.rules.yml"))
 
 
-def test_files(root: Path) -> list[Path]:
-    return sorted((root / "alerts" / "tests").glob("*.test.yml"))
+def test_files(root: Path, service: str | None = None) -> list[Path]:
+    return sorted((root / "alerts" / "tests").glob(f"{service or '*'}/*.test.yml"))
 
 
-def check_rules(root: Path) -> list[Problem]:
+def check_rules(root: Path, service: str | None = None) -> list[Problem]:
     """`promtool check rules` on every rule file."""
     promtool, problems = which("promtool", "promtool check rules")
-    files = rule_files(root)
+    files = rule_files(root, service)
     if not files:
         problems.append(Problem("promtool check rules", "alerts/", "no *.rules.yml files"))
     if promtool is None or not files:
@@ -46,10 +47,10 @@ def check_rules(root: Path) -> list[Problem]:
     return problems
 
 
-def test_rules(root: Path) -> list[Problem]:
+def test_rules(root: Path, service: str | None = None) -> list[Problem]:
     """`promtool test rules` on every test file; one problem per failing file."""
     promtool, problems = which("promtool", "promtool test rules")
-    files = test_files(root)
+    files = test_files(root, service)
     if not files:
         problems.append(Problem("promtool test rules", "alerts/tests/", "no *.test.yml files"))
     if promtool is None or not files:

@@ -29,16 +29,16 @@ class AlertRule:
     annotations: dict[str, str]
 
 
-def _rules(root: Path) -> list[tuple[str, dict[str, Any]]]:
+def _rules(root: Path, service: str | None = None) -> list[tuple[str, dict[str, Any]]]:
     out = []
-    for path in rule_files(root):
+    for path in rule_files(root, service):
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for group in doc.get("groups", []):
             out += [(path.relative_to(root).as_posix(), rule) for rule in group.get("rules", [])]
     return out
 
 
-def load_alert_rules(root: Path) -> list[AlertRule]:
+def load_alert_rules(root: Path, service: str | None = None) -> list[AlertRule]:
     return [
         AlertRule(
             file,
@@ -48,19 +48,19 @@ def load_alert_rules(root: Path) -> list[AlertRule]:
             dict(rule.get("labels") or {}),
             dict(rule.get("annotations") or {}),
         )
-        for file, rule in _rules(root)
+        for file, rule in _rules(root, service)
         if "alert" in rule
     ]
 
 
-def recorded_names(root: Path) -> set[str]:
-    return {rule["record"] for _, rule in _rules(root) if "record" in rule}
+def recorded_names(root: Path, service: str | None = None) -> set[str]:
+    return {rule["record"] for _, rule in _rules(root, service) if "record" in rule}
 
 
 def check_rule_references(root: Path, service: Service) -> list[Problem]:
     problems: list[Problem] = []
     try:
-        rules = _rules(root)
+        rules = _rules(root, service.name)
     except (OSError, yaml.YAMLError) as exc:
         return [Problem(CHECK, "alerts/", f"cannot read rule files: {exc}")]
     known = set(service.metrics) | recorded_names(root)

@@ -8,6 +8,7 @@ import sys
 
 import click
 
+from sre.cli.alertmanager import alertmanager
 from sre.cli.check import check
 from sre.cli.generate import generate
 from sre.errors import SreError
@@ -24,6 +25,7 @@ def main() -> None:
 
 main.add_command(generate)
 main.add_command(check)
+main.add_command(alertmanager)
 
 
 @main.command("snapshot")

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from sre.check import run_checks
+from sre.check import Problem, run_checks
+from sre.check.metrics import CHECK, compare, read_exposition
 from sre.errors import SreError
 from sre.spec import DEFAULT_SERVICE, load_service
 
@@ -40,10 +41,36 @@ __all__ = ["check"]
     default=None,
     help="Where mkdocs builds the site (default: DIR/site).",
 )
+@click.option(
+    "--metrics-url", "metrics_urls", multiple=True, metavar="URL",
+    help="Also compare the spec's declared metrics (name, type, labels) with this live "
+    "/metrics scrape; repeat for several processes (e.g. the service and `sre serve`).",
+)  # fmt: skip
+@click.option(
+    "--metrics-file", "metrics_files", multiple=True, metavar="FILE",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Like --metrics-url, from a Prometheus text exposition file (textfile collector, "
+    "`curl .../metrics > FILE`).",
+)  # fmt: skip
+@click.option(
+    "--metrics-only", is_flag=True,
+    help="Only the comparison with --metrics-url/--metrics-file; skip the artefact checks.",
+)  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="Print problems only.")
-def check(env: str, service_path: str, root: Path, site_dir: Path | None, quiet: bool) -> None:
-    """promtool check/test rules, amtool check-config, dashboard lint, rule and runbook
-    cross-references, and `mkdocs build --strict`. Exit 1 when anything is wrong."""
+def check(
+    env: str,
+    service_path: str,
+    root: Path,
+    site_dir: Path | None,
+    metrics_urls: tuple[str, ...],
+    metrics_files: tuple[str, ...],
+    metrics_only: bool,
+    quiet: bool,
+) -> None:
+    """promtool check/test rules, amtool check-config (the Alertmanager fragment merged into a
+    minimal base), dashboard lint, rule and runbook cross-references, and `mkdocs build
+    --strict`; with --metrics-url/--metrics-file also the declared metrics against a real
+    scrape. Exit 1 when anything is wrong."""
     started = time.perf_counter()
     try:
         service = load_service(service_path)
@@ -58,7 +85,26 @@ def check(env: str, service_path: str, root: Path, site_dir: Path | None, quiet:
                 err=True,
             )
 
-    problems = run_checks(root, service, env, site_dir or root / "site", progress)
+    sources = [*metrics_urls, *metrics_files]
+    if metrics_only and not sources:
+        click.echo("error: --metrics-only needs --metrics-url or --metrics-file", err=True)
+        sys.exit(2)
+    problems = (
+        [] if metrics_only else run_checks(root, service, env, site_dir or root / "site", progress)
+    )
+    if sources:
+        texts: dict[str, str] = {}
+        found: list[Problem] = []
+        for source in sources:
+            try:
+                texts[source] = read_exposition(source)
+            except (OSError, ValueError) as exc:
+                found.append(Problem(CHECK, source, f"cannot read: {exc}"))
+        found += compare(service.declared_metrics, texts)
+        if not service.declared_metrics:
+            found.append(Problem(CHECK, "spec", "declares no metrics (declared_metrics)"))
+        progress("metrics against " + ", ".join(sources), len(found))
+        problems += found
     for problem in problems:
         click.echo(str(problem))
     if problems:

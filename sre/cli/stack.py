@@ -42,7 +42,7 @@ def stack() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("build/demo"),
     show_default=True,
-    help="Output of `sre generate --env ENV --out DIR`: rules and alertmanager.yml.",
+    help="Output of `sre generate --env ENV --out DIR`: rules and Alertmanager fragments.",
 )
 @service_options
 @click.option("--lake", metavar="URL", help="The lake the pipeline and the actions work on.")

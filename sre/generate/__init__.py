@@ -6,8 +6,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sre.generate.alertmanager import ALERTMANAGER_FILE, NOTES, alertmanager_config
+from sre.generate.alertmanager import (
+    NOTES,
+    alertmanager_fragment,
+    alertmanager_standalone,
+    fragment_file,
+    standalone_file,
+)
 from sre.generate.dashboards import grafana_dashboards
+from sre.generate.prometheus_operator import (
+    prometheus_rule,
+    prometheus_rule_file,
+    service_monitor,
+    service_monitor_file,
+)
 from sre.generate.rule_tests import rule_tests
 from sre.generate.rules import prometheus_rules
 from sre.generate.runbooks import runbook_site
@@ -15,9 +27,10 @@ from sre.spec.service import Service
 
 __all__ = ["MANAGED_DIRS", "NOTES", "artefacts"]
 
-# Folders whose every file is generated: a file there that generation no longer produces is
-# stale (removed by `sre generate`, reported by `--check`).
-MANAGED_DIRS = ("alerts", "dashboards", "runbooks/site")
+# Folders `sre generate` writes into. A file there that carries the generated header of the same
+# service and that generation no longer produces is stale (removed by `sre generate`, reported
+# by `--check`); any other file is left alone.
+MANAGED_DIRS = ("alerts", "dashboards", "k8s", "runbooks/site", "ops")
 
 
 def artefacts(service: Service, env_name: str, content: Mapping[str, str]) -> dict[str, Any]:
@@ -29,7 +42,12 @@ def artefacts(service: Service, env_name: str, content: Mapping[str, str]) -> di
     rules = prometheus_rules(resolved, env)
     out: dict[str, Any] = dict(rules)
     out.update(rule_tests(resolved, env, list(rules)))
-    out[ALERTMANAGER_FILE] = alertmanager_config(resolved, env)
+    out[prometheus_rule_file(resolved)] = prometheus_rule(resolved, env, rules)
+    if resolved.remediation:
+        out[service_monitor_file(resolved)] = service_monitor(resolved, env)
+    out[fragment_file(resolved)] = alertmanager_fragment(resolved, env)
+    if env.alertmanager_standalone:
+        out[standalone_file(resolved)] = alertmanager_standalone(resolved, env)
     out.update(grafana_dashboards(resolved, env))
     out.update(runbook_site(resolved, env, content))
     return dict(sorted(out.items()))

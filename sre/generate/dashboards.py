@@ -11,6 +11,7 @@ import grafanalib.core as g
 from grafanalib._gen import DashboardEncoder
 
 from sre.generate.expressions import panel_ids
+from sre.generate.grafana_model import conform, dashboard_link, target
 from sre.spec.dashboard import Dashboard, Panel
 from sre.spec.environment import RUNBOOK_FILE, Environment
 from sre.spec.service import Service
@@ -24,8 +25,9 @@ LOKI = {"type": "loki", "uid": "${loki}"}
 _REF_IDS = "ABCDEFGHIJ"
 
 
-def dashboard_file(dashboard: Dashboard) -> str:
-    return f"dashboards/{dashboard.slug}.json"
+def dashboard_file(service: Service, dashboard: Dashboard) -> str:
+    """Named by the dashboard's uid (`<service>-<slug>`), unique across services."""
+    return f"dashboards/{service.dashboard_uid(dashboard)}.json"
 
 
 def _steps(slo: SLO) -> list[dict[str, Any]]:
@@ -40,25 +42,26 @@ def _steps(slo: SLO) -> list[dict[str, Any]]:
     return steps
 
 
-def _grafanalib_panel(panel: Panel, service: Service, env: Environment) -> g.Panel:
+def _targets(panel: Panel, service: Service) -> list[dict[str, Any]]:
     slo = service.slo(panel.slo) if panel.slo else None
     queries = ((slo.query(),) if slo else ()) + panel.queries
     own = ("{{task}}",) if slo and slo.kind == "latency" else ("",)
     legends = (own if slo else ()) + (panel.legends or ("",) * len(panel.queries))
     datasource = LOKI if panel.kind == "logs" else PROMETHEUS
-    targets = [
-        g.Target(expr=q, legendFormat=legend, refId=_REF_IDS[i], datasource=datasource)
+    return [
+        target(panel.kind, _REF_IDS[i], q, legend, datasource)
         for i, (q, legend) in enumerate(zip(queries, legends, strict=True))
     ]
-    links = []
-    if panel.section:
-        links.append({"title": "Runbook", "url": env.page_url(RUNBOOK_FILE, panel.section)})
+
+
+def _grafanalib_panel(panel: Panel, service: Service, env: Environment) -> g.Panel:
+    slo = service.slo(panel.slo) if panel.slo else None
+    datasource = LOKI if panel.kind == "logs" else PROMETHEUS
     common: dict[str, Any] = {
         "title": panel.title,
         "description": panel.description,
         "dataSource": datasource,
-        "targets": targets,
-        "links": links,
+        "targets": [],  # written below, typed as Grafana's Prometheus and Loki models have them
     }
     if panel.kind == "logs":
         return g.Logs(**common, showTime=True, wrapLogMessages=True, sortOrder="Descending")
@@ -91,15 +94,7 @@ def grafana_dashboard(dashboard: Dashboard, service: Service, env: Environment) 
         time=g.Time("now-24h", "now"),
         refresh="1m",
         panels=[_grafanalib_panel(p, service, env) for p in dashboard.panels],
-        links=[
-            g.DashboardLink(
-                title="Runbook",
-                uri=env.page_url("index.md"),
-                type="link",
-                targetBlank=True,
-                icon="doc",
-            )
-        ],
+        links=[],
         templating=g.Templating(
             [
                 g.Template(
@@ -109,12 +104,10 @@ def grafana_dashboard(dashboard: Dashboard, service: Service, env: Environment) 
             ]
         ),
     )
-    data: dict[str, Any] = json.loads(json.dumps(built.to_json_data(), cls=DashboardEncoder))
+    data = conform(json.loads(json.dumps(built.to_json_data(), cls=DashboardEncoder)))
     data["schemaVersion"] = SCHEMA_VERSION
-    data["id"] = None
     data["version"] = 1
-    data.pop("rows", None)
-    data.pop("style", None)
+    data["links"] = [dashboard_link("Runbook", env.page_url("index.md"))]
     ids = panel_ids(dashboard)
     for spec, panel, grid in zip(
         dashboard.panels, data["panels"], _layout(dashboard.panels), strict=True
@@ -122,6 +115,10 @@ def grafana_dashboard(dashboard: Dashboard, service: Service, env: Environment) 
         panel["id"] = ids[spec.title]
         panel["gridPos"] = grid
         panel["datasource"] = LOKI if spec.kind == "logs" else PROMETHEUS
+        panel["targets"] = _targets(spec, service)
+        if spec.section:
+            url = env.page_url(RUNBOOK_FILE, spec.section)
+            panel["links"] = [dashboard_link("Runbook", url)]
         for key in ("span", "height", "minSpan", "error", "editable", "repeat", "thresholds"):
             panel.pop(key, None)
         if spec.kind == "logs":
@@ -141,4 +138,6 @@ def grafana_dashboard(dashboard: Dashboard, service: Service, env: Environment) 
 
 
 def grafana_dashboards(service: Service, env: Environment) -> dict[str, dict[str, Any]]:
-    return {dashboard_file(d): grafana_dashboard(d, service, env) for d in service.dashboards}
+    return {
+        dashboard_file(service, d): grafana_dashboard(d, service, env) for d in service.dashboards
+    }

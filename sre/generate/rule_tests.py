@@ -18,8 +18,8 @@ from sre.spec.units import prom_duration
 __all__ = ["rule_tests", "synthesized_cases", "test_file"]
 
 
-def test_file(alert: Alert) -> str:
-    return f"alerts/tests/{alert.name}.test.yml"
+def test_file(service: Service, alert: Alert) -> str:
+    return f"alerts/tests/{service.name}/{alert.name}.test.yml"
 
 
 def _test_group(alert: Alert, case: Case, service: Service, env: Environment) -> dict[str, Any]:
@@ -44,11 +44,11 @@ def rule_tests(
     service: Service, env: Environment, rule_files: list[str]
 ) -> dict[str, dict[str, Any]]:
     """Test file path -> promtool test document; `rule_files` are the generated rule paths."""
-    files = [f"../{path.removeprefix('alerts/')}" for path in sorted(rule_files)]
+    files = [f"../../{path.removeprefix('alerts/')}" for path in sorted(rule_files)]
     out: dict[str, dict[str, Any]] = {}
     for alert in service.alerts:
         cases = synthesized_cases(alert, service, env)
-        out[test_file(alert)] = {
+        out[test_file(service, alert)] = {
             "rule_files": files,
             "evaluation_interval": prom_duration(min(c.interval for c in cases)),
             "tests": [_test_group(alert, case, service, env) for case in cases],

@@ -21,8 +21,9 @@ from sre.spec.units import prom_duration
 __all__ = ["prometheus_rules", "recording_rules", "rule_file"]
 
 
-def rule_file(group: str) -> str:
-    return f"alerts/{group}.rules.yml"
+def rule_file(service: Service) -> str:
+    """One rule file per service, holding all its groups: services share a folder."""
+    return f"alerts/{service.name}.rules.yml"
 
 
 def recording_rules(service: Service) -> list[dict[str, str]]:
@@ -72,6 +73,7 @@ def prometheus_rules(service: Service, env: Environment) -> dict[str, dict[str, 
             }
         )
     return {
-        rule_file(name): {"groups": [{"name": name, "rules": rules}]}
-        for name, rules in groups.items()
+        rule_file(service): {
+            "groups": [{"name": name, "rules": rules} for name, rules in groups.items()]
+        }
     }

@@ -6,6 +6,8 @@ from sre.spec.burn import BurnTier, default_tiers
 from sre.spec.dashboard import Dashboard, Panel
 from sre.spec.environment import RUNBOOK_FILE, Environment
 from sre.spec.load import DEFAULT_SERVICE, load_service
+from sre.spec.metric import Metric
+from sre.spec.receiver import Receiver
 from sre.spec.remediation import Limits, RemediationPolicy
 from sre.spec.runbook import Contact, EscalationStep, PriorityLevel, Procedure, Section, slugify
 from sre.spec.service import Service
@@ -24,10 +26,12 @@ __all__ = [
     "Environment",
     "EscalationStep",
     "Limits",
+    "Metric",
     "Panel",
     "Priority",
     "PriorityLevel",
     "Procedure",
+    "Receiver",
     "RemediationPolicy",
     "Section",
     "Service",

@@ -12,6 +12,7 @@ from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from sre.errors import SpecError
+from sre.spec.receiver import Receiver
 from sre.spec.remediation import RemediationPolicy
 
 __all__ = ["RUNBOOK_FILE", "Environment"]
@@ -28,7 +29,11 @@ class Environment:
     `time_scale` multiplies every `for`, rate window and burn-rate window.
     `slo_overrides` replaces SLO fields: `{"silver-freshness": {"objective": 20, "unit": 1}}`.
     `remediation`, when given, replaces the service's policies in this environment (e.g. the
-    demo acts `auto` where prod asks a human to approve).
+    demo acts `auto` where prod asks a human to approve). `receivers`, when given, likewise
+    replaces the service's Alertmanager receivers. `alertmanager_standalone` also writes a
+    complete Alertmanager config (the fragment merged into a minimal base), for a stack that
+    runs this one service alone. `kubernetes_labels` go on the generated PrometheusRule and
+    ServiceMonitor (e.g. the label your Prometheus' `ruleSelector` selects on).
     """
 
     name: str
@@ -43,6 +48,9 @@ class Environment:
     prometheus_datasource: str = "Prometheus"
     loki_datasource: str = "Loki"
     remediation: tuple[RemediationPolicy, ...] | None = None
+    receivers: tuple[Receiver, ...] | None = None
+    alertmanager_standalone: bool = False
+    kubernetes_labels: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         owner = f"Environment {self.name!r}"
@@ -50,6 +58,9 @@ class Environment:
             self,
             "slo_overrides",
             MappingProxyType({k: MappingProxyType(dict(v)) for k, v in self.slo_overrides.items()}),
+        )
+        object.__setattr__(
+            self, "kubernetes_labels", MappingProxyType(dict(self.kubernetes_labels))
         )
         for name in ("runbook_base_url", "site_url", "grafana_url", "webhook_url"):
             url = getattr(self, name)

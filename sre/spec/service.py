@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from sre.errors import SpecError
 from sre.spec.alert import Alert, BurnRate, Threshold, frozen_map
 from sre.spec.dashboard import Dashboard
 from sre.spec.environment import Environment
+from sre.spec.metric import Metric
+from sre.spec.receiver import Receiver
 from sre.spec.remediation import RemediationPolicy
 from sre.spec.runbook import Contact, EscalationStep, PriorityLevel, Procedure, Section
 from sre.spec.slo import SLO
@@ -24,8 +26,9 @@ _SERVICE = re.compile(r"^[a-z][a-z0-9-]*$")
 class Service:
     """A service described as code. `metrics` lists every series name it emits (histograms as
     their `_bucket`/`_sum`/`_count`), so dashboards and rules are checked against it without
-    importing the service. `labels` go on every alert and are what "the same service" means
-    for inhibition."""
+    importing the service; `declared_metrics` add each metric's type and labels, which
+    `sre check --metrics-url` compares with a real scrape. `labels` go on every alert and are
+    what "the same service" means for routes and inhibitions (so at least one is required)."""
 
     name: str
     title: str
@@ -42,9 +45,14 @@ class Service:
     environments: tuple[Environment, ...]
     remediation: tuple[RemediationPolicy, ...] = ()
     labels: Mapping[str, str] = field(default_factory=dict)
+    receivers: tuple[Receiver, ...] = ()
+    declared_metrics: tuple[Metric, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "labels", frozen_map(self.labels))
+        # Declared metrics name their series too: `metrics` is always the full list.
+        series = {n for m in self.declared_metrics for n in m.series_names}
+        object.__setattr__(self, "metrics", tuple(sorted({*self.metrics, *series})))
         # Each policy knows its service: the runbook prints commands naming it.
         bound = tuple(
             p if p.service == self.name else replace(p, service=self.name) for p in self.remediation
@@ -57,6 +65,14 @@ class Service:
 
         if not _SERVICE.match(self.name):
             raise fail("name", "use lower-case letters, digits and dashes")
+        if not self.labels:
+            # Routes select the service by these labels and inhibitions keep to it with
+            # `equal` on them: empty, a critical anywhere would mute every warning.
+            raise fail("labels", f"give at least one label, e.g. {{'service': {self.name!r}}}")
+        _check_receivers(self.receivers, fail, "receivers")
+        for env in self.environments:
+            if env.receivers is not None:
+                _check_receivers(env.receivers, fail, f"environments[{env.name}].receivers")
         for what, names in (
             ("slos", [s.name for s in self.slos]),
             ("alerts", [a.name for a in self.alerts]),
@@ -64,6 +80,7 @@ class Service:
             ("procedures", [p.slug for p in self.procedures]),
             ("dashboards", [d.slug for d in self.dashboards]),
             ("environments", [e.name for e in self.environments]),
+            ("declared_metrics", [m.name for m in self.declared_metrics]),
         ):
             dupes = sorted({n for n in names if names.count(n) > 1})
             if dupes:
@@ -163,4 +180,32 @@ class Service:
                 expr = replace(expr, window=env.scaled(expr.window))
             alerts.append(replace(alert, expr=expr, for_=env.scaled(alert.for_)))
         remediation = self.remediation if env.remediation is None else env.remediation
-        return replace(self, slos=tuple(slos), alerts=tuple(alerts), remediation=remediation)
+        receivers = self.receivers if env.receivers is None else env.receivers
+        return replace(
+            self,
+            slos=tuple(slos),
+            alerts=tuple(alerts),
+            remediation=remediation,
+            receivers=receivers,
+        )
+
+    def receiver_name(self, receiver: Receiver | str) -> str:
+        """A receiver's name in Alertmanager: prefixed with the service's."""
+        name = receiver if isinstance(receiver, str) else receiver.name
+        return f"{self.name}-{name}"
+
+
+def _check_receivers(
+    receivers: tuple[Receiver, ...], fail: Callable[[str, str], SpecError], where: str
+) -> None:
+    names = [r.name for r in receivers]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise fail(where, f"duplicate names {dupes}")
+    defaults = [r.name for r in receivers if not r.severities]
+    if len(defaults) > 1:
+        raise fail(where, f"more than one default receiver (no severities): {defaults}")
+    taken = [s for r in receivers for s in r.severities]
+    twice = sorted({s for s in taken if taken.count(s) > 1})
+    if twice:
+        raise fail(where, f"severities {twice} go to more than one receiver")

@@ -17,7 +17,7 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sre.generate.alertmanager import REMEDIATOR
+from sre.generate.alertmanager import REMEDIATOR, is_remediator
 from sre.stack.errors import StackError
 
 __all__ = ["FAST_GROUP_INTERVAL", "alertmanager_config", "prometheus_config"]
@@ -77,7 +77,7 @@ def alertmanager_config(
     config = copy.deepcopy(dict(generated))
     found = False
     for receiver in config.get("receivers", []):
-        if receiver.get("name") == REMEDIATOR:
+        if is_remediator(receiver.get("name", "")):
             hooks = receiver.get("webhook_configs") or []
             if not hooks:
                 raise StackError(f"receiver {REMEDIATOR} has no webhook", component="alertmanager")
@@ -98,7 +98,10 @@ def alertmanager_config(
             component="alertmanager",
         )
     if group_interval is not None:
-        for route in config.get("route", {}).get("routes", []):
-            if route.get("receiver") == REMEDIATOR:
+        pending = list(config.get("route", {}).get("routes", []))
+        while pending:  # service fragments nest their remediation route one level down
+            route = pending.pop()
+            pending += route.get("routes", [])
+            if is_remediator(route.get("receiver", "")):
                 route["group_interval"] = group_interval
     return config

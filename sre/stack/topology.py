@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from sre.generate.alertmanager import ALERTMANAGER_FILE
+from sre.generate.alertmanager_merge import MergeError, merge, minimal_base
 from sre.stack import config
 from sre.stack.errors import StackError
 
@@ -86,12 +86,18 @@ def components(
     `ports` has one port per component name and, for a cluster, `cluster:<name>` ones."""
     folder = spec.folder.resolve()
     rules = sorted((spec.artefacts / "alerts").glob("*.rules.yml"))
-    generated = spec.artefacts / ALERTMANAGER_FILE
-    if not rules or not generated.is_file():
+    fragments = sorted((spec.artefacts / "alerts").glob("*.alertmanager.yml"))
+    if not rules or not fragments:
         raise StackError(
-            f"no generated rules or {ALERTMANAGER_FILE} under {spec.artefacts}: run "
+            f"no generated rules or alerts/*.alertmanager.yml under {spec.artefacts}: run "
             f"`sre generate --env {spec.env} --out {spec.artefacts}` first"
         )
+    try:  # every service's fragment, merged as a team would into its own config
+        generated_am = merge(
+            minimal_base(), [(f.name, yaml.safe_load(f.read_text())) for f in fragments]
+        )
+    except MergeError as exc:
+        raise StackError(str(exc), component="alertmanager") from exc
     for sub in ("logs", *(f"{n}-data" for n in _all(shape) if kind_of(n) != "remediator")):
         shutil.rmtree(folder / sub, ignore_errors=True)
         (folder / sub).mkdir(parents=True)
@@ -116,7 +122,6 @@ def components(
             f"http://{addr['pushgateway']}/-/ready",
         )
     ]
-    generated_am = yaml.safe_load(generated.read_text())
     for i, name in enumerate(ams):
         remediator = serves[i % len(serves)]  # each peer delivers to one replica
         (folder / f"{name}.yml").write_text(

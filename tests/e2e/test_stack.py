@@ -68,7 +68,7 @@ def test_up_status_down_through_the_command_line(artefacts: Path, tmp_path: Path
 
 
 def test_a_failed_start_stops_what_it_had_started(artefacts: Path, tmp_path: Path) -> None:
-    config = artefacts / "alerts" / "alertmanager.yml"
+    config = artefacts / "alerts" / "potato-pipeline.alertmanager.yml"
     broken = yaml.safe_load(config.read_text())
     broken["route"]["receiver"] = "nobody"  # Alertmanager refuses it and exits
     config.write_text(yaml.safe_dump(broken))

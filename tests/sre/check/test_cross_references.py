@@ -38,7 +38,12 @@ def test_a_renamed_metric_is_named_in_rules_and_dashboards(tools: None, artefact
     renamed = tuple(
         "potato_pipeline_last_success_ts" if m == LAST_SUCCESS else m for m in SERVICE.metrics
     )
-    service = dataclasses.replace(SERVICE, metrics=renamed)
+    declared = tuple(
+        dataclasses.replace(m, name="potato_pipeline_last_success_ts") if m.name == LAST_SUCCESS
+        else m
+        for m in SERVICE.declared_metrics
+    )  # fmt: skip
+    service = dataclasses.replace(SERVICE, metrics=renamed, declared_metrics=declared)
     known = set(service.metrics) | recorded_names(artefacts)
     messages = [
         str(p)
@@ -52,14 +57,16 @@ def test_a_renamed_metric_is_named_in_rules_and_dashboards(tools: None, artefact
         for m in messages
     )
     assert any(
-        m.startswith("dashboard: dashboards/overview.json: panel 1 'Silver Data Freshness'")
+        m.startswith(
+            "dashboard: dashboards/potato-pipeline-overview.json: panel 1 'Silver Data Freshness'"
+        )
         and LAST_SUCCESS in m
         for m in messages
     )
 
 
 def test_a_dashboard_query_that_does_not_parse_is_named(tools: None, artefacts: Path) -> None:
-    path = artefacts / "dashboards" / "overview.json"
+    path = artefacts / "dashboards" / "potato-pipeline-overview.json"
     board = json.loads(path.read_text())
     board["panels"][3]["targets"][0]["expr"] = "sum(rate(potato_pipeline_tasks_total[1h])"
     path.write_text(json.dumps(board))
@@ -97,7 +104,7 @@ def test_a_threshold_changed_in_the_rule_file_only_is_named(tools: None, artefac
     )
     failing = [str(p) for p in promtool_test_rules(artefacts)]
     assert any(
-        m.startswith("promtool test rules: alerts/tests/PipelineDataStale.test.yml")
+        m.startswith("promtool test rules: alerts/tests/potato-pipeline/PipelineDataStale.test.yml")
         for m in failing
     )
 
@@ -117,7 +124,7 @@ def test_a_runbook_anchor_that_disappeared_is_named(tools: None, artefacts: Path
 
 
 def test_a_dashboard_link_to_a_missing_panel_is_named(tools: None, artefacts: Path) -> None:
-    path = artefacts / "dashboards" / "overview.json"
+    path = artefacts / "dashboards" / "potato-pipeline-overview.json"
     board = json.loads(path.read_text())
     board["panels"] = [p for p in board["panels"] if p["title"] != "Task latency p95"]
     path.write_text(json.dumps(board))
@@ -129,10 +136,13 @@ def test_a_dashboard_link_to_a_missing_panel_is_named(tools: None, artefacts: Pa
 
 
 def test_a_broken_alertmanager_config_is_named(tools: None, artefacts: Path) -> None:
-    path = artefacts / "alerts" / "alertmanager.yml"
-    path.write_text(path.read_text().replace("receiver: oncall-chat", "receiver: nobody", 1))
-    (problem,) = check_config(artefacts)
-    assert str(problem).startswith("amtool check-config: alerts/alertmanager.yml:")
+    path = artefacts / "alerts" / "potato-pipeline.alertmanager.yml"
+    text = path.read_text()
+    path.write_text(text.replace("receiver: potato-pipeline-chat", "receiver: nobody", 1))
+    (problem,) = check_config(artefacts, SERVICE)
+    assert str(problem).startswith(
+        "amtool check-config: alerts/potato-pipeline.alertmanager.yml (merged into a minimal base):"
+    )
     assert "nobody" in str(problem)
 
 

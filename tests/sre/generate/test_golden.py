@@ -24,11 +24,12 @@ def test_generated_files_match_the_golden_snapshots(env: str) -> None:
     if os.environ.get("SRE_UPDATE_GOLDEN") == "1":
         write(GOLDEN / env, files)
     assert diff(GOLDEN / env, files) == []
+    assert any(p.startswith("alerts/tests/job/") for p in files)
 
 
 @pytest.mark.parametrize("env", ["prod", "demo"])
 def test_the_golden_rule_tests_pass_under_promtool(env: str, promtool: str) -> None:
-    tests = sorted(str(p) for p in (GOLDEN / env / "alerts" / "tests").glob("*.test.yml"))
+    tests = sorted(str(p) for p in (GOLDEN / env / "alerts" / "tests").glob("*/*.test.yml"))
     done = subprocess.run(
         [promtool, "test", "rules", *tests], capture_output=True, text=True, check=False
     )

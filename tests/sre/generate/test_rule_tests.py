@@ -25,14 +25,16 @@ def _tests(env: str = "prod") -> dict[str, dict[str, object]]:
 
 def test_every_alert_has_a_test_file_with_a_firing_and_a_silent_case() -> None:
     files = _tests()
-    assert set(files) == {f"alerts/tests/{a.name}.test.yml" for a in SERVICE.alerts}
+    assert set(files) == {
+        f"alerts/tests/potato-pipeline/{a.name}.test.yml" for a in SERVICE.alerts
+    }
     for doc in files.values():
         results = [t["alert_rule_test"][0]["exp_alerts"] for t in doc["tests"]]  # type: ignore[attr-defined]
         assert any(results) and not all(results)
 
 
 def test_freshness_cases_count_from_time_zero() -> None:
-    doc = _tests()["alerts/tests/PipelineDataStale.test.yml"]
+    doc = _tests()["alerts/tests/potato-pipeline/PipelineDataStale.test.yml"]
     fires, under, pending, absent, not_yet, restarted = doc["tests"]  # type: ignore[misc]
     # Last success at t=0; the alert holds after 2 h + for 5 m (+ two evaluations).
     assert fires["input_series"][0]["values"].startswith("0x")
@@ -48,20 +50,20 @@ def test_freshness_cases_count_from_time_zero() -> None:
 
 
 def test_generated_series_carry_only_the_labels_the_slo_declares() -> None:
-    failing = _tests()["alerts/tests/PipelineFailureRate.test.yml"]
+    failing = _tests()["alerts/tests/potato-pipeline/PipelineFailureRate.test.yml"]
     series = {s["series"] for t in failing["tests"] for s in t["input_series"]}  # type: ignore[index]
     assert series == {
         'potato_pipeline_tasks_total{job="potato-pipeline",status="failure"}',
         'potato_pipeline_tasks_total{job="potato-pipeline",status="success"}',
     }
-    latency = _tests()["alerts/tests/PipelineTaskLatency.test.yml"]
+    latency = _tests()["alerts/tests/potato-pipeline/PipelineTaskLatency.test.yml"]
     first = latency["tests"][0]["input_series"][0]["series"]  # type: ignore[index]
     assert first.startswith('potato_pipeline_task_duration_seconds_bucket{job="potato-pipeline",')
     assert 'task="task-a"' in first
 
 
 def test_burn_rate_cases_cover_the_objective_a_burst_and_low_traffic() -> None:
-    doc = _tests()["alerts/tests/PipelineErrorBudgetBurnFast.test.yml"]
+    doc = _tests()["alerts/tests/potato-pipeline/PipelineErrorBudgetBurnFast.test.yml"]
     names = [t["name"] for t in doc["tests"]]  # type: ignore[index]
     assert names == [
         "fires at a steady 4.896x burn, just over 4.8x",
@@ -76,7 +78,7 @@ def test_burn_rate_cases_cover_the_objective_a_burst_and_low_traffic() -> None:
 @pytest.mark.parametrize("env", ["demo"])
 def test_generated_tests_pass_under_promtool(env: str, promtool: str, tmp_path: Path) -> None:
     write(tmp_path, render("pipeline.service:SERVICE", env, read_content(REPO / "runbooks")))
-    tests = sorted(str(p) for p in (tmp_path / "alerts" / "tests").glob("*.test.yml"))
+    tests = sorted(str(p) for p in (tmp_path / "alerts" / "tests").glob("*/*.test.yml"))
     done = subprocess.run(
         [promtool, "test", "rules", *tests], capture_output=True, text=True, check=False
     )
@@ -87,7 +89,7 @@ def test_a_changed_threshold_fails_the_generated_test(promtool: str, tmp_path: P
     write(tmp_path, render("pipeline.service:SERVICE", "prod", read_content(REPO / "runbooks")))
     rules = tmp_path / "alerts" / "potato-pipeline.rules.yml"
     rules.write_text(rules.read_text().replace("/ 3600 > 2 or", "/ 3600 > 3 or"))
-    test = tmp_path / "alerts" / "tests" / "PipelineDataStale.test.yml"
+    test = tmp_path / "alerts" / "tests" / "potato-pipeline" / "PipelineDataStale.test.yml"
     done = subprocess.run(
         [promtool, "test", "rules", str(test)], capture_output=True, text=True, check=False
     )
@@ -118,13 +120,13 @@ MUTANTS = {
         "PipelineTaskLatency",
     ),
     "a burn factor 3 % low": (
-        "potato-pipeline-slo.rules.yml",
+        "potato-pipeline.rules.yml",
         "(4.8 * 0.05)",
         "(4.65 * 0.05)",
         "PipelineErrorBudgetBurnFast",
     ),
     "a burn factor 3 % high": (
-        "potato-pipeline-slo.rules.yml",
+        "potato-pipeline.rules.yml",
         "(2.4 * 0.05)",
         "(2.47 * 0.05)",
         "PipelineErrorBudgetBurnMedium",
@@ -136,7 +138,7 @@ MUTANTS = {
         "PipelineDataStale",
     ),
     "the low-traffic guard removed": (
-        "potato-pipeline-slo.rules.yml",
+        "potato-pipeline.rules.yml",
         " and job:potato_pipeline_tasks:rate30m * 1800 >= 12",
         "",
         "PipelineErrorBudgetBurnFast",
@@ -152,7 +154,7 @@ def test_the_committed_cases_catch_a_wrong_rule(mutant: str, promtool: str, tmp_
     text = path.read_text()
     assert before in text
     path.write_text(text.replace(before, after))
-    test = tmp_path / "alerts" / "tests" / f"{alert}.test.yml"
+    test = tmp_path / "alerts" / "tests" / "potato-pipeline" / f"{alert}.test.yml"
     done = subprocess.run(
         [promtool, "test", "rules", str(test)], capture_output=True, text=True, check=False
     )

@@ -85,9 +85,10 @@ def test_each_runbook_alert_keeps_the_source_expression_for_its_page(name: str) 
 def test_the_seed_alerts_keep_their_group_name() -> None:
     environment = SERVICE.environment("prod")
     files = prometheus_rules(SERVICE.resolved(environment), environment)
-    groups = files["alerts/potato-pipeline.rules.yml"]["groups"]
-    assert groups[0]["name"] == "potato-pipeline"
-    assert set(RUNBOOK_ALERTS) <= {r["alert"] for r in groups[0]["rules"]}
+    assert list(files) == ["alerts/potato-pipeline.rules.yml"]  # one file per service
+    groups = {g["name"]: g for g in files["alerts/potato-pipeline.rules.yml"]["groups"]}
+    assert set(groups) == {"potato-pipeline", "potato-pipeline-slo", "sre-remediator"}
+    assert set(RUNBOOK_ALERTS) <= {r["alert"] for r in groups["potato-pipeline"]["rules"]}
 
 
 def test_recording_rules_follow_level_metric_operations() -> None:
