@@ -50,9 +50,8 @@ def job_manifest(cronjob: Mapping[str, Any], now: datetime) -> dict[str, Any]:
 
 def create_job_from_cronjob(api: Any, namespace: str, cronjob: str, now: datetime) -> Outcome:
     """Read `cronjob`, create its Job through `api` (a kubernetes ApiClient)."""
-    from kubernetes.client.rest import ApiException
-
     from kubernetes import client
+    from kubernetes.client.rest import ApiException
 
     batch = client.BatchV1Api(api)
     try:

@@ -70,9 +70,8 @@ class KubernetesRolloutRestart(BaseAction):
         )
 
     def apply(self, plan: Plan, params: Params, deps: Deps, incident: str) -> Outcome:
-        from kubernetes.client.rest import ApiException
-
         from kubernetes import client
+        from kubernetes.client.rest import ApiException
 
         api = deps.need_kubernetes(ACTION)
         namespace, now = params["namespace"], deps.now()
