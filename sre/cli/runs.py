@@ -161,7 +161,7 @@ def approve(
         fail(f"no policy {run['alertname']}/{run['action']} in the spec any more", ExitCode.FAILED)
     if not store.approve(run_id, who):  # a claim: two approvals cannot both run it
         fail(f"run {run_id} was approved by someone else meanwhile", ExitCode.FAILED)
-    runner = runner_for(store, deps_from(lake, quarantine, backup, prometheus), who)
+    runner = runner_for(store, deps_from(lake, quarantine, backup, prometheus, service), who)
     alert = parse_alert(run["alert"])
     incident = f"{run['fingerprint']}-{run['episode']}"
     store.record(

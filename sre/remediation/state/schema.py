@@ -24,7 +24,10 @@ deliveries = sa.Table(
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("claimed_at", sa.Float),
     sa.Column("processed_at", sa.Float),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("dead_at", sa.Float),  # dead-lettered: failed MAX_ATTEMPTS times, never claimed
 )
+MAX_ATTEMPTS = 3  # a delivery whose processing failed this many times is dead-lettered
 JSON_COLUMNS = ("plan", "alert", "result", "undo")
 LEASE = 120.0  # a claim older than this belongs to a worker that died: another may take it
 episodes = sa.Table(
@@ -126,6 +129,7 @@ def connect(url: str) -> Engine:
                 conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4242001)")
             meta.create_all(conn, checkfirst=True)
             _check_schema(conn)
+            _add_delivery_columns(conn)
     except StateError:
         raise
     except (SQLAlchemyError, OSError) as exc:
@@ -142,6 +146,18 @@ def _check_schema(conn: Connection) -> None:
             "the state database predates runs keyed by service: move it aside (or point "
             "--state at a new one); `sre runs list --state OLD` of an older sre still reads it"
         )
+
+
+def _add_delivery_columns(conn: Connection) -> None:
+    """Databases from before dead-lettering get its two columns (both nullable or defaulted,
+    so older and newer replicas can share the table during a rollout)."""
+    columns = {c["name"] for c in sa.inspect(conn).get_columns("deliveries")}
+    if "attempts" not in columns:
+        conn.exec_driver_sql(
+            "ALTER TABLE deliveries ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0"
+        )
+    if "dead_at" not in columns:
+        conn.exec_driver_sql("ALTER TABLE deliveries ADD COLUMN dead_at FLOAT")
 
 
 def _safe(url: str) -> str:

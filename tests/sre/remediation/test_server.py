@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import http.client
 import json
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from sre.remediation.engine import RemediationEngine
-from sre.remediation.server import Credentials, serve
+from sre.remediation.server import Credentials, Limits, ServerSettings, WebhookServer
 from sre.remediation.state.schema import transaction
 
 from .fakes import Recorder, alert, make_engine, payload, policy
@@ -29,16 +28,15 @@ def webhook(tmp_path: Path) -> Iterator[tuple[int, RemediationEngine, Recorder]]
     engine = make_engine(
         tmp_path, policy(), policy("PipelineDataCorrupted", "quarantine"), recorder=executor
     )
-    server, worker = serve(
-        engine, Credentials(tokens=(TOKEN, NEXT_TOKEN), basic=(b"am:pw",)), "127.0.0.1", 0
+    server = WebhookServer(
+        engine,
+        Credentials(tokens=(TOKEN, NEXT_TOKEN), basic=(b"am:pw",)),
+        ServerSettings(port=0),
+        Limits(max_body=1 << 20),
     )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_port, engine, executor
-    server.shutdown()
-    worker.stop()
-    worker.join(5)
-    server.server_close()
+    server.start()
+    yield server.port, engine, executor
+    server.stop()
 
 
 def post(

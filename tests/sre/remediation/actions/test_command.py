@@ -15,7 +15,7 @@ from sre.remediation.action import Deps
 from sre.remediation.actions.command import Command, run_supervised
 from sre.remediation.engine import RemediationEngine
 from sre.remediation.registry import default_registry
-from sre.remediation.server import ActionPool, Worker
+from sre.remediation.worker import ActionPool, Worker
 
 from ..fakes import alert, make_engine, payload, policy
 
