@@ -46,9 +46,8 @@ class Service:
     def __post_init__(self) -> None:
         object.__setattr__(self, "labels", frozen_map(self.labels))
         # Each policy knows its service: the runbook prints commands naming it.
-        bound = tuple(
-            p if p.service == self.name else replace(p, service=self.name) for p in self.remediation
-        )
+        bound = tuple(p if p.service == self.name else replace(p, service=self.name)
+                      for p in self.remediation)
         object.__setattr__(self, "remediation", bound)
         owner = f"Service {self.name!r}"
 

@@ -71,9 +71,7 @@ def test_a_hand_written_page_without_mitigation_is_refused() -> None:
 
 def test_sections_split_on_second_level_headings() -> None:
     assert parse_sections("intro\n## A\n\none\n### sub\n## B\ntwo\n", "x") == {
-        "": "intro",
-        "A": "one\n### sub",
-        "B": "two",
+        "": "intro", "A": "one\n### sub", "B": "two",
     }
 
 

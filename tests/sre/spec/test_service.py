@@ -44,16 +44,8 @@ def test_an_alert_pointing_to_an_unknown_runbook_section_is_refused() -> None:
 
 def test_a_literal_alert_needs_a_firing_and_a_silent_case() -> None:
     with pytest.raises(SpecError, match="one that stays silent"):
-        Alert(
-            "X",
-            Priority.P2,
-            "s",
-            "d",
-            "failures",
-            "up == 0",
-            command="x",
-            cases=(Case("fires", {"up": "0x5"}, at=60, fires=({},)),),
-        )
+        Alert("X", Priority.P2, "s", "d", "failures", "up == 0", command="x",
+              cases=(Case("fires", {"up": "0x5"}, at=60, fires=({},)),))
 
 
 def test_a_burn_rate_that_can_never_fire_is_refused() -> None:
