@@ -135,16 +135,16 @@ def test_an_unsafe_target_is_accepted_refused_and_audited_with_the_rest_of_its_g
 ) -> None:
     port, engine, executor = webhook
     bad = alert("bad1", name="PipelineDataCorrupted", prefix=prefix)
-    good = alert("good1")  # same group: a 4xx would have lost it
+    good = alert("900d1")  # same group: a 4xx would have lost it
     code, doc = post(port, payload(bad, good))
     assert (code, doc["alerts"]) == (202, 2)
     refusals = [a for a in engine.store.audit() if a["outcome"] == "refused_target"]
     assert [(a["fingerprint"], a["action"]) for a in refusals] == [("bad1", "quarantine")]
     assert refusals[0]["delivery"] == doc["delivery"]  # recorded with the delivery itself
     wait_idle(engine)
-    assert executor.applied == [("command", "pipeline", f"good1-{_episode(engine, 'good1')}")]
+    assert executor.applied == [("command", "pipeline", f"900d1-{_episode(engine, '900d1')}")]
     assert [a["outcome"] for a in engine.store.audit()].count("refused_target") == 1
-    assert engine.store.runs()[0]["fingerprint"] == "good1"
+    assert engine.store.runs()[0]["fingerprint"] == "900d1"
 
 
 def _episode(engine: RemediationEngine, fingerprint: str) -> int:
