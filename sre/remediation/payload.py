@@ -17,9 +17,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from itertools import accumulate, repeat
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import accumulate, repeat
 from typing import Any
 
 from sre.errors import PayloadError

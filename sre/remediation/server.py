@@ -81,8 +81,12 @@ def _protocol(settings: ServerSettings) -> type[H11Protocol]:
 
         def data_received(self, data: bytes) -> None:
             if self.conn.their_state is h11.IDLE:
-                self._head = (self._head + data)[: settings.max_header_bytes + 4]
+                cap = settings.max_header_bytes
+                self._head = (self._head + data)[: cap + 4]
                 end = self._head.find(b"\r\n\r\n")
+                if end > cap or (end < 0 and len(self._head) > cap):
+                    self.send_400_response(f"request head over {cap} bytes")
+                    return
                 if end >= 0:
                     head, self._head = self._head[:end].lower(), b""
                     if head.count(b"\ncontent-length:") > 1:
