@@ -194,7 +194,8 @@ def make_app(
         return _error(404, f"not found: {request.method} {request.url.path}")
 
     async def not_allowed(request: Request, exc: Any) -> Response:
-        return _error(405, f"method {request.method} not allowed on {request.url.path}")
+        allow = dict(getattr(exc, "headers", None) or {})  # RFC 9110: a 405 says what is
+        return _error(405, f"method {request.method} not allowed on {request.url.path}", **allow)
 
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_allowed})
     return Edge(app, limits, lambda code: metrics.requests.labels(str(code)).inc())

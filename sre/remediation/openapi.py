@@ -12,17 +12,26 @@ _ERROR = {
     "properties": {"error": {"type": "string"}},
 }
 _STATUS = {"type": "object", "required": ["status"], "properties": {"status": {"type": "string"}}}
-_STRINGS = {"type": "object", "additionalProperties": {"type": "string"}}
+_LABEL = {"type": "string", "pattern": "^[^\\x00-\\x1f\\x7f-\\x9f]*$"}
+_TEXT = {"type": "string", "pattern": "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$"}
+_NAMES = {"propertyNames": _LABEL}
+_STRINGS = {"type": "object", "additionalProperties": _LABEL, **_NAMES}
+_ANNOTATIONS = {"type": "object", "additionalProperties": _TEXT, **_NAMES}
+_TIME = {"type": "string", "format": "date-time", "description": "RFC 3339"}
 _ALERT = {
     "type": "object",
     "required": ["status", "labels", "startsAt", "fingerprint"],
     "properties": {
         "status": {"type": "string", "enum": ["firing", "resolved"]},
-        "labels": {**_STRINGS, "required": ["alertname"]},
-        "annotations": _STRINGS,
-        "startsAt": {"type": "string", "format": "date-time"},
-        "endsAt": {"type": "string"},
-        "generatorURL": {"type": "string"},
+        "labels": {
+            **_STRINGS,
+            "required": ["alertname"],
+            "properties": {"alertname": {**_LABEL, "minLength": 1}},
+        },
+        "annotations": _ANNOTATIONS,
+        "startsAt": _TIME,
+        "endsAt": _TIME,
+        "generatorURL": {"description": "Kept, never read (checks come from the spec)."},
         "fingerprint": {"type": "string", "pattern": "^[0-9a-f]{1,64}$"},
     },
 }
@@ -32,13 +41,13 @@ _PAYLOAD = {
     "properties": {
         "version": {"type": "string", "enum": ["4"]},
         "status": {"type": "string", "enum": ["firing", "resolved"]},
-        "receiver": {"type": "string"},
-        "groupKey": {"type": "string"},
+        "receiver": _TEXT,
+        "groupKey": _TEXT,
         "truncatedAlerts": {"type": "integer", "minimum": 0},
         "groupLabels": _STRINGS,
-        "commonLabels": _STRINGS,
-        "commonAnnotations": _STRINGS,
-        "externalURL": {"type": "string"},
+        "commonLabels": {"description": "Not read: each alert carries its labels."},
+        "commonAnnotations": {"description": "Not read."},
+        "externalURL": {"description": "Kept when a string."},
         "alerts": {"type": "array", "items": _ALERT},
     },
 }
@@ -55,7 +64,7 @@ def document(max_body: int) -> dict[str, Any]:
         return _json(_ERROR, text)
 
     return {
-        "openapi": "3.0.3",
+        "openapi": "3.1.0",
         "info": {"title": "sre serve", "version": "1"},
         "components": {
             "securitySchemes": {

@@ -32,6 +32,9 @@ _RECORDED = re.compile(r"[0-9A-Za-z]{1,64}", re.ASCII)  # runs keep "manual" for
 _STRINGS_RE = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _LABEL_BAD = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _TEXT_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_RFC3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})", re.ASCII
+)
 _DEPTH = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
@@ -115,8 +118,10 @@ def _text(doc: Mapping[str, Any], key: str) -> str:
 def _time(value: Any, where: str) -> datetime | None:
     if not isinstance(value, str):
         raise PayloadError(f"field {where} must be an RFC 3339 time")
-    if value.startswith("0001-01-01"):  # Alertmanager's zero time: not resolved yet
+    if value.startswith("0001-01-01T00:00:00"):  # Alertmanager's zero time: not resolved yet
         return None
+    if not _RFC3339.fullmatch(value):
+        raise PayloadError(f"field {where} is not an RFC 3339 time: {value[:40]!r}")
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
@@ -174,7 +179,7 @@ def parse(body: bytes) -> Notification:
         raise PayloadError("field status must be firing or resolved")
     alerts = _require(doc, "alerts", list, "")
     truncated = doc.get("truncatedAlerts", 0)
-    if not isinstance(truncated, int) or truncated < 0:
+    if isinstance(truncated, bool) or not isinstance(truncated, int) or truncated < 0:
         raise PayloadError("field truncatedAlerts must be a non-negative integer")
     return Notification(
         receiver=_clean(_require(doc, "receiver", str, ""), "receiver"),

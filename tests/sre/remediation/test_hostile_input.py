@@ -18,7 +18,7 @@ from sre.remediation.server import Credentials, ServerSettings, WebhookServer
 from sre.remediation.state.schema import MAX_ATTEMPTS
 
 from .fakes import Recorder, alert, make_engine, payload, policy
-from .test_replicas import database as database  # noqa: F401 (the PostgreSQL fixture)
+from .test_replicas import database as database
 
 TOKEN = "t0ken"
 HEADERS = {"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"}
@@ -76,9 +76,9 @@ def valid_is_acted_on(server: WebhookServer, engine: RemediationEngine, rec: Rec
 
 BASE = json.loads(payload(alert("abc", pipeline="potato")))
 POISONS = {
-    "lone surrogate in alertname": json.dumps(BASE).replace(
-        '"PipelineDataStale"', '"X\\ud800"'
-    ).encode(),
+    "lone surrogate in alertname": json.dumps(BASE)
+    .replace('"PipelineDataStale"', '"X\\ud800"')
+    .encode(),
     "400-digit truncatedAlerts": json.dumps(BASE)
     .replace('"truncatedAlerts": 0', '"truncatedAlerts": ' + "9" * 400)
     .encode(),
