@@ -45,7 +45,7 @@ class Limits:
 
     max_body: int = 16 << 20  # 16 MiB: 1,000 alerts of 100 labels and a 10 kB annotation fit
     body_timeout: float = 10.0  # seconds to receive the whole body once headers are in
-    max_inflight: int = 64  # webhook requests in progress at once; more get 503 + Retry-After
+    max_inflight: int = 256  # webhook requests in progress at once; more get 503 + Retry-After
     retry_after: int = 1
 
 
