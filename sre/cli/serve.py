@@ -124,6 +124,13 @@ def _secrets(paths: tuple[Path, ...]) -> tuple[bytes, ...]:
     type=click.FloatRange(0.1),
     help="Seconds to receive a whole body once the head is in (else 408).",
 )
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    help="info logs every request and every decision (JSON lines on stderr).",
+)
 @click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False), help="Serve HTTPS.")
 @click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), help="Its key.")
 @click.option(
@@ -154,6 +161,7 @@ def serve(
     tls_cert: str | None,
     tls_key: str | None,
     tls_client_ca: str | None,
+    log_level: str,
 ) -> None:
     """Receive Alertmanager webhooks at POST /alertmanager and remediate, once per episode.
 
@@ -162,7 +170,7 @@ def serve(
     decision is one line. SIGTERM stops accepting, finishes requests in flight and gives back
     the deliveries the worker had claimed.
     """
-    configure()
+    configure(getattr(logging, log_level.upper()))
     credentials = Credentials(tokens=_secrets(token_files), basic=_secrets(basic_files))
     if not credentials.tokens and not credentials.basic:
         fail(

@@ -162,7 +162,7 @@ def make_app(
             return _error(503, "state store unavailable; retry", **{"retry-after": "5"})
         alerts = len(note.alerts)
         wake()
-        log.info("stored delivery %d (%d alerts)", delivery, alerts, extra={"delivery": delivery})
+        log.debug("stored delivery %d (%d alerts)", delivery, alerts, extra={"delivery": delivery})
         return JSONResponse({"delivery": delivery, "alerts": alerts}, status_code=202)
 
     async def metrics_page(request: Request) -> Response:
