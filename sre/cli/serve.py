@@ -32,6 +32,7 @@ from sre.remediation.logs import configure
 from sre.remediation.metrics import RemediationMetrics
 from sre.remediation.run import make_plan
 from sre.remediation.server import Limits, ServerSettings, WebhookServer
+from sre.remediation.state.liveness import default_owner
 from sre.remediation.worker import ActionPool
 
 _LIMITS, _SETTINGS = Limits(), ServerSettings()  # the defaults, for --help
@@ -81,6 +82,13 @@ def _secrets(paths: tuple[Path, ...]) -> tuple[bytes, ...]:
     show_default=True,
     type=click.IntRange(1, 64),
     help="Runs carried out at once (each on its own thread; the worker keeps draining).",
+)
+@click.option(
+    "--replica-id",
+    envvar="SRE_REPLICA_ID",
+    metavar="NAME",
+    help="This replica's name in the runs it owns; keep it stable across restarts (a pod or "
+    "compose service name). Default: HOST:PORT.",
 )
 @click.option(
     "--max-body",
@@ -152,6 +160,7 @@ def serve(
     prometheus: str | None,
     alertmanager: str | None,
     parallel: int,
+    replica_id: str | None,
     max_body: int,
     max_inflight: int,
     max_connections: int,
@@ -180,7 +189,7 @@ def serve(
     if bool(tls_cert) != bool(tls_key) or (tls_client_ca and not tls_cert):
         fail("give --tls-cert and --tls-key together (and --tls-client-ca only with them)")
     service = spec(service_path, env_name)
-    store = open_state_store(state_url, service.name)
+    store = open_state_store(state_url, service.name, replica_id or default_owner(port))
     metrics = RemediationMetrics(CollectorRegistry(), (p.action for p in service.remediation))
     deps = deps_from(lake, quarantine, backup, prometheus, service)
     guard = AlertmanagerGuard(alertmanager) if alertmanager else None
@@ -221,7 +230,8 @@ def serve(
     except KeyboardInterrupt:
         pass
     finally:
-        deps.children.terminate_all()  # a run cut short is recorded on the next start
+        # Commands run on under their supervisors: the replica that starts next on this host
+        # (same --replica-id) finds each one and records its real exit (Command.resume).
         pool.shutdown(wait=False)
 
 
@@ -263,7 +273,9 @@ def simulate(
     found: list[dict[str, Any]] = []
     for alert in note.alerts:
         chosen = targets_of(alert, service.remediation, registry)
-        episode, stale = store.episode_of(alert.fingerprint, alert.starts_at.timestamp())
+        episode, stale = store.episode_of(
+            alert.fingerprint, alert.starts_at.timestamp(), time.time()
+        )
         facts = store.facts(
             [(p.action, t) for p, t in chosen if isinstance(t, str)],
             fingerprint=alert.fingerprint,

@@ -1,6 +1,6 @@
 """Recording decisions: the audit row, its metrics and one JSON log line, always together.
 
-Every verdict the engine reaches (act, refuse, skip, fail) goes through `_audit`, so what
+Every verdict the engine reaches (act, refuse, skip, fail) goes through `audit`, so what
 `sre audit list` shows, what `/metrics` counts and what the log says never disagree.
 """
 
@@ -65,10 +65,10 @@ class Decisions:
         target: str,
         plan: Plan | None = None,
     ) -> None:
-        self._audit(alert, episode, policy, outcome, reason, target=target, plan=plan)
+        self.audit(alert, episode, policy, outcome, reason, target=target, plan=plan)
         self.metrics.remediations.labels(policy.action, outcome).inc()
 
-    def _row(
+    def row(
         self,
         alert: Alert,
         policy: RemediationPolicy | None,
@@ -98,7 +98,7 @@ class Decisions:
             row["delivery"] = delivery
         return row
 
-    def _audit(
+    def audit(
         self,
         alert: Alert,
         episode: int | None,
@@ -107,7 +107,7 @@ class Decisions:
         reason: str,
         **extra: Any,
     ) -> None:
-        row = self._row(alert, policy, outcome, reason, episode=episode, **extra)
+        row = self.row(alert, policy, outcome, reason, episode=episode, **extra)
         self.store.record(self.clock(), **row)
         self._decided(row)
 

@@ -13,14 +13,15 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sre.errors import SreError, UnsafeTarget
 from sre.remediation.decisions import Decisions, safe_reason
 from sre.remediation.evaluate import Verdict, evaluate, over_blast_radius, targets_of
 from sre.remediation.metrics import RemediationMetrics
-from sre.remediation.payload import Alert, Notification, alert_json, parse, parse_alert
+from sre.remediation.payload import Alert, Notification, alert_json, parse
+from sre.remediation.recovery import Recovery
 from sre.remediation.registry import Registry
 from sre.remediation.run import Runner, make_plan
 from sre.remediation.state import StateStore
@@ -48,6 +49,7 @@ class RemediationEngine(Decisions):
     dispatch: Callable[[Job], None] = inline
     clock: Callable[[], float] = time.time
     max_runs_per_minute: int = 30  # global, across replicas: a storm cannot stampede
+    recovery: Recovery = field(default_factory=Recovery)
 
     # -- while the request is open -------------------------------------------------------------
 
@@ -61,9 +63,7 @@ class RemediationEngine(Decisions):
             for policy, target in targets_of(alert, self.policies, self.registry):
                 if isinstance(target, UnsafeTarget):
                     refusals.append(
-                        self._row(
-                            alert, policy, "refused_target", str(target), target=target.target
-                        )
+                        self.row(alert, policy, "refused_target", str(target), target=target.target)
                     )
                     self.metrics.remediations.labels(policy.action, "refused_target").inc()
         delivery = self.store.admit(body, self.clock(), refusals)
@@ -74,42 +74,8 @@ class RemediationEngine(Decisions):
     # -- in the worker -------------------------------------------------------------------------
 
     def recover(self) -> int:
-        """Runs left `running` by a stopped process: an idempotent one starts again once (its
-        second attempt); any other ends `failed` and is audited, never silently lost."""
-        stuck = self.store.interrupted()
-        for run in stuck:
-            policy = self._policy(run["alertname"], run["action"])
-            alert = parse_alert(run["alert"])
-            action = self.registry.actions.get(run["action"])
-            again = policy is not None and action is not None and action.restartable(policy.params)
-            if action is not None:  # its holder is gone; the lock would outlast the run
-                self.store.break_lock(action.lock(run["target"]))
-            if again and policy is not None and self.store.restart(run["id"], self.clock()):
-                self._audit(
-                    alert,
-                    run["episode"],
-                    policy,
-                    "restarted",
-                    "interrupted by a restart: attempt 2 of an idempotent action",
-                    target=run["target"],
-                    run=run["id"],
-                )
-                self._dispatch([(run["id"], policy, run["target"], alert, run["episode"])])
-                continue
-            reason = "interrupted: the service stopped during the run; check the target"
-            self.store.finish(run["id"], "failed", {"error": reason}, self.clock())
-            row = self._row(
-                alert,
-                policy,
-                "failed",
-                reason,
-                episode=run["episode"],
-                target=run["target"],
-                run=run["id"],
-            )
-            self.store.record(self.clock(), **{**row, "action": run["action"]})
-            self.metrics.remediations.labels(run["action"], "failed").inc()
-        return len(stuck)
+        """At start: take back this replica's runs left `running` (see `recovery`)."""
+        return self.recovery.at_start(self)
 
     def refresh_gauges(self) -> None:
         """Kill switches and circuits are set from the CLI into the database: mirror them."""
@@ -124,6 +90,7 @@ class RemediationEngine(Decisions):
         """Process every stored, unprocessed delivery in arrival order; returns how many. When
         `stop` is set, the deliveries claimed but not started are given back."""
         self.refresh_gauges()
+        self.recovery.tick(self)  # runs of replicas that stopped
         done = 0
         while batch := self.store.claim(self.clock()):
             for i, (delivery, body, attempts) in enumerate(batch):
@@ -170,7 +137,7 @@ class RemediationEngine(Decisions):
             except Exception as exc:
                 log.exception("alert %s (%s) not handled", alert.name, alert.fingerprint)
                 reason = safe_reason(f"not handled: {exc!r}")
-                self._audit(alert, None, None, "error", reason, delivery=delivery)
+                self.audit(alert, None, None, "error", reason, delivery=delivery)
 
     def _fan_out(
         self, delivery: int, alert: Alert, targets: dict[str, set[str]]
@@ -195,14 +162,19 @@ class RemediationEngine(Decisions):
     ) -> None:
         starts = alert.starts_at.timestamp()
         if alert.status == "resolved":
-            ends = alert.ends_at.timestamp() if alert.ends_at else self.clock()
-            self.store.resolved(alert.fingerprint, alert.name, starts, ends)
+            ends = alert.ends_at.timestamp() if alert.ends_at else None
+            if not self.store.resolved(alert.fingerprint, alert.name, starts, ends, self.clock()):
+                self.audit(alert, None, None, "resolve_ignored", "closes no open episode")
             return
         policies = self._fan_out(delivery, alert, {} if targets is None else targets)
         if not policies and targets_of(alert, self.policies, self.registry):
             return  # every selected policy was over its cap: refused above
         chosen = targets_of(alert, policies, self.registry)
-        episode = self.store.firing(alert.fingerprint, alert.name, starts) if chosen else None
+        episode = (
+            self.store.firing(alert.fingerprint, alert.name, starts, self.clock())
+            if chosen
+            else None
+        )
         facts = self.store.facts(
             [(p.action, t) for p, t in chosen if isinstance(t, str)],
             fingerprint=alert.fingerprint,
@@ -217,7 +189,7 @@ class RemediationEngine(Decisions):
             if run is not None and verdict.policy is not None and episode is not None:
                 acting.append((run, verdict.policy, verdict.target, alert, episode.id))
         if acting:
-            self._dispatch(acting)
+            self.dispatch_runs(acting)
 
     def _settle(
         self, delivery: int, alert: Alert, episode: int | None, verdict: Verdict
@@ -225,7 +197,7 @@ class RemediationEngine(Decisions):
         """Audit one verdict and record its run; returns the run when it is to act now."""
         policy, target = verdict.policy, verdict.target
         if policy is None:
-            self._audit(alert, episode, None, verdict.outcome, verdict.reason)
+            self.audit(alert, episode, None, verdict.outcome, verdict.reason)
             return None
         if verdict.outcome == "refused_target":
             if not self.store.refused_at_admission(delivery, alert.fingerprint, policy.action):
@@ -273,7 +245,7 @@ class RemediationEngine(Decisions):
             reason = "this episode already has a run"
             self._refuse(alert, episode, policy, "skipped_duplicate", reason, target)
             return None
-        self._audit(
+        self.audit(
             alert,
             episode,
             policy,
@@ -288,7 +260,7 @@ class RemediationEngine(Decisions):
             return None
         return run
 
-    def _dispatch(self, runs: list[tuple[int, RemediationPolicy, str, Alert, int]]) -> None:
+    def dispatch_runs(self, runs: list[tuple[int, RemediationPolicy, str, Alert, int]]) -> None:
         """One job per alert: its runs go in policy order (quarantine, restore, then rerun)."""
 
         def job() -> None:
@@ -305,7 +277,7 @@ class RemediationEngine(Decisions):
 
         self.dispatch(job)
 
-    def _policy(self, alertname: str, action: str) -> RemediationPolicy | None:
+    def policy_of(self, alertname: str, action: str) -> RemediationPolicy | None:
         return next(
             (p for p in self.policies if p.alertname == alertname and p.action == action), None
         )

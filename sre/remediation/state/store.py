@@ -8,6 +8,7 @@ two services sharing one database never share a run, a cooldown, a circuit or a 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -17,9 +18,11 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from sre.remediation.evaluate import Facts
 from sre.remediation.state import episodes as ep
+from sre.remediation.state import liveness
 from sre.remediation.state.audit_log import AuditLog
 from sre.remediation.state.controls import Controls
 from sre.remediation.state.facts import ACTED, gather
+from sre.remediation.state.retries import Retries
 from sre.remediation.state.schema import (
     JSON_COLUMNS,
     LEASE,
@@ -46,15 +49,17 @@ def _run(row: Any) -> dict[str, Any]:
     return doc
 
 
-class StateStore(Controls, AuditLog):
+class StateStore(Controls, AuditLog, Retries):
     """State of `service` (empty: every service, for the read-only CLI views)."""
 
-    def __init__(self, db: Engine, service: str = "") -> None:
+    def __init__(self, db: Engine, service: str = "", owner: str | None = None) -> None:
         self.db, self.service = db, service
+        self.owner = owner or liveness.default_owner()
+        self.heartbeat = liveness.Heartbeat(db, self.owner)
 
     @classmethod
-    def open(cls, url: str, service: str = "") -> StateStore:
-        return cls(connect(url), service)
+    def open(cls, url: str, service: str = "", owner: str | None = None) -> StateStore:
+        return cls(connect(url), service, owner)
 
     def ping(self) -> bool:
         try:
@@ -103,7 +108,9 @@ class StateStore(Controls, AuditLog):
                 won = conn.execute(
                     deliveries.update()
                     .where(deliveries.c.id == delivery, claimable)
-                    .values(claimed_at=now, attempts=deliveries.c.attempts + 1)
+                    .values(
+                        claimed_at=now, claimed_by=self.owner, attempts=deliveries.c.attempts + 1
+                    )
                 ).rowcount
                 if won:
                     body, attempts = conn.execute(
@@ -114,39 +121,21 @@ class StateStore(Controls, AuditLog):
                     claimed.append((int(delivery), body.encode(), int(attempts)))
         return claimed
 
-    def unclaim(self, ids: Iterable[int]) -> None:
-        """Give claimed deliveries back (a stopping worker), their attempt not counted."""
-        ids = list(ids)
-        if not ids:
-            return
+    def release_claims(self) -> int:
+        """Give back the unprocessed deliveries this replica claimed in an earlier life (it
+        restarted: they would otherwise wait out their lease)."""
         with transaction(self.db) as conn:
-            conn.execute(
-                deliveries.update()
-                .where(deliveries.c.id.in_(ids), deliveries.c.processed_at.is_(None))
-                .values(claimed_at=None, attempts=deliveries.c.attempts - 1)
+            return int(
+                conn.execute(
+                    deliveries.update()
+                    .where(
+                        deliveries.c.service == self.service,
+                        deliveries.c.claimed_by == self.owner,
+                        deliveries.c.processed_at.is_(None),
+                    )
+                    .values(claimed_at=None, claimed_by=None)
+                ).rowcount
             )
-
-    def retry(self, delivery: int) -> None:
-        """A failed attempt: claimable again at once (the attempt stays counted)."""
-        with transaction(self.db) as conn:
-            conn.execute(
-                deliveries.update().where(deliveries.c.id == delivery).values(claimed_at=None)
-            )
-
-    def dead_letter(self, delivery: int, now: float) -> None:
-        with transaction(self.db) as conn:
-            conn.execute(
-                deliveries.update()
-                .where(deliveries.c.id == delivery)
-                .values(processed_at=now, dead_at=now)
-            )
-
-    def dead_letters(self) -> list[int]:
-        with transaction(self.db) as conn:
-            query = sa.select(deliveries.c.id).where(
-                deliveries.c.service == self.service, deliveries.c.dead_at.is_not(None)
-            )
-            return [int(i) for i in conn.execute(query).scalars()]
 
     def processed(self, delivery: int, now: float) -> None:
         with transaction(self.db) as conn:
@@ -169,16 +158,21 @@ class StateStore(Controls, AuditLog):
 
     # -- episodes -------------------------------------------------------------------------------
 
-    def firing(self, fingerprint: str, alertname: str, starts_at: float) -> ep.Episode | None:
+    def firing(
+        self, fingerprint: str, alertname: str, starts_at: float, now: float
+    ) -> ep.Episode | None:
         """The episode a firing belongs to (opened if needed); None for a stale copy."""
-        return ep.firing(self.db, fingerprint, alertname, starts_at)
+        return ep.firing(self.db, fingerprint, alertname, starts_at, now)
 
-    def resolved(self, fingerprint: str, alertname: str, starts_at: float, ends: float) -> None:
-        ep.resolved(self.db, fingerprint, alertname, starts_at, ends)
+    def resolved(
+        self, fingerprint: str, alertname: str, starts_at: float, ends: float | None, now: float
+    ) -> bool:
+        """Close the open episode this resolve belongs to; True when it closed one."""
+        return ep.resolved(self.db, fingerprint, alertname, starts_at, ends, now)
 
-    def episode_of(self, fingerprint: str, starts_at: float) -> tuple[int | None, bool]:
+    def episode_of(self, fingerprint: str, starts_at: float, now: float) -> tuple[int | None, bool]:
         """(open episode or None, stale) without opening anything: for `sre simulate`."""
-        return ep.peek(self.db, fingerprint, starts_at)
+        return ep.peek(self.db, fingerprint, starts_at, now)
 
     # -- facts ----------------------------------------------------------------------------------
 
@@ -208,11 +202,13 @@ class StateStore(Controls, AuditLog):
 
     def open_run(self, values: Mapping[str, Any]) -> int | None:
         """Insert a run; None when this (service, action, target, fingerprint, episode) has one."""
+        mine = {"owner": self.owner, "heartbeat_at": values.get("started_at")}
         try:
             with transaction(self.db) as conn:
                 key = conn.execute(
-                    runs.insert().values(service=self.service, **_encode(values))
+                    runs.insert().values(service=self.service, **mine, **_encode(values))
                 ).inserted_primary_key
+                self.heartbeat.ensure_started()
                 assert key is not None
                 return int(key[0])
         except IntegrityError:
@@ -239,14 +235,21 @@ class StateStore(Controls, AuditLog):
             **({"undo": dict(undo)} if undo else {}),
         )
 
-    def approve(self, run: int, who: str) -> bool:
+    def approve(self, run: int, who: str, now: float | None = None) -> bool:
         """Claim a pending run for `who`; False when it is not pending (someone else won)."""
+        self.heartbeat.ensure_started()
         with transaction(self.db) as conn:
             return bool(
                 conn.execute(
                     runs.update()
                     .where(runs.c.id == run, runs.c.state == "pending")
-                    .values(state="running", approved_by=who, outcome=None)
+                    .values(
+                        state="running",
+                        approved_by=who,
+                        outcome=None,
+                        owner=self.owner,
+                        heartbeat_at=now if now is not None else time.time(),
+                    )
                 ).rowcount
             )
 
@@ -261,8 +264,13 @@ class StateStore(Controls, AuditLog):
                 ).rowcount
             )
 
-    def interrupted(self) -> list[dict[str, Any]]:
-        """This service's runs left `running` by a process that stopped."""
+    def take_over(self, run: Mapping[str, Any], now: float) -> bool:
+        """Own a running run whose owner stopped (see `liveness`); False when it is alive."""
+        self.heartbeat.ensure_started()
+        return liveness.take_over(self.db, run, self.owner, now)
+
+    def running(self) -> list[dict[str, Any]]:
+        """This service's runs in the `running` state, whoever executes them."""
         with transaction(self.db) as conn:
             rows = conn.execute(
                 sa.select(runs).where(runs.c.service == self.service, runs.c.state == "running")
