@@ -80,6 +80,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--max-requests", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--log-level", default="info", help="sre serve's --log-level (info logs every request)"
+    )
     args = parser.parse_args()
     total = min(int(args.rate * args.seconds), args.max_requests)
     rng = random.Random(args.seed)
@@ -109,6 +112,8 @@ def main() -> None:
                 str(token),
                 "--service",
                 "scripts.bench_spec:SERVICE",
+                "--log-level",
+                args.log_level,
             ],
             env=env,
             stdout=subprocess.DEVNULL,

@@ -64,12 +64,13 @@ def snapshot(lake: str, root: str, as_json: bool) -> None:
 
 def _register_remediation() -> None:
     from sre.cli.actions import actions
+    from sre.cli.audit import audit
     from sre.cli.remediate import remediate
     from sre.cli.runs import runs
     from sre.cli.serve import serve, simulate
     from sre.cli.switches import circuit, pause, resume
 
-    for command in (serve, simulate, remediate, actions, runs, pause, resume, circuit):
+    for command in (serve, simulate, remediate, actions, runs, audit, pause, resume, circuit):
         main.add_command(command)
 
 

@@ -128,7 +128,7 @@ def remediate(
         resolved = action.target(alert.labels, policy.params)
     except UnsafeTarget as exc:
         fail(str(exc), ExitCode.USAGE)
-    deps = deps_from(lake, quarantine, backup, prometheus)
+    deps = deps_from(lake, quarantine, backup, prometheus, service)
     incident = f"manual-{int(now.timestamp())}"
     try:
         plan = make_plan(registry, policy, resolved, deps, incident)

@@ -56,7 +56,7 @@ def runs() -> None:
     """Remediation runs: list, show, approve, undo.
 
     A dry run is a run (outcome dry_run); refusals such as duplicates, cooldowns or an open
-    circuit are audit records, not runs (`sre runs audit`)."""
+    circuit are audit records, not runs (`sre audit list`)."""
 
 
 @runs.command("list")
@@ -77,6 +77,10 @@ def list_cmd(
         return
     if not found:
         click.echo("no runs yet")
+        return
+    click.echo(
+        f"{'ID':>5}  {'STARTED':<25} {'SERVICE':<16} {'ACTION':<12} {'OUTCOME':<18} ALERT TARGET"
+    )
     for run in found:
         shown = run["outcome"] or run["state"]
         click.echo(
@@ -161,7 +165,7 @@ def approve(
         fail(f"no policy {run['alertname']}/{run['action']} in the spec any more", ExitCode.FAILED)
     if not store.approve(run_id, who):  # a claim: two approvals cannot both run it
         fail(f"run {run_id} was approved by someone else meanwhile", ExitCode.FAILED)
-    runner = runner_for(store, deps_from(lake, quarantine, backup, prometheus), who)
+    runner = runner_for(store, deps_from(lake, quarantine, backup, prometheus, service), who)
     alert = parse_alert(run["alert"])
     incident = f"{run['fingerprint']}-{run['episode']}"
     store.record(

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import signal
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -26,14 +24,18 @@ from sre.cli.wiring import (
 from sre.errors import PayloadError, SreError
 from sre.exitcodes import ExitCode
 from sre.remediation import payload
+from sre.remediation.auth import Credentials
 from sre.remediation.clients import AlertmanagerGuard
 from sre.remediation.engine import RemediationEngine
 from sre.remediation.evaluate import evaluate, over_blast_radius, targets_of
+from sre.remediation.logs import configure
 from sre.remediation.metrics import RemediationMetrics
 from sre.remediation.run import make_plan
-from sre.remediation.server import ActionPool, Credentials
-from sre.remediation.server import serve as start_server
+from sre.remediation.server import Limits, ServerSettings, WebhookServer
 from sre.remediation.state.liveness import default_owner
+from sre.remediation.worker import ActionPool
+
+_LIMITS, _SETTINGS = Limits(), ServerSettings()  # the defaults, for --help
 
 
 def _secrets(paths: tuple[Path, ...]) -> tuple[bytes, ...]:
@@ -88,6 +90,62 @@ def _secrets(paths: tuple[Path, ...]) -> tuple[bytes, ...]:
     help="This replica's name in the runs it owns; keep it stable across restarts (a pod or "
     "compose service name). Default: HOST:PORT.",
 )
+@click.option(
+    "--max-body",
+    default=_LIMITS.max_body,
+    show_default=True,
+    type=click.IntRange(1024),
+    help="Largest delivery body in bytes (the only size limit; larger gets 413).",
+)
+@click.option(
+    "--max-inflight",
+    default=_LIMITS.max_inflight,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Webhook requests in progress at once; more get 503 + Retry-After.",
+)
+@click.option(
+    "--max-connections",
+    default=_SETTINGS.max_connections,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Open connections; a new one past this is closed at once.",
+)
+@click.option(
+    "--header-timeout",
+    default=_SETTINGS.header_timeout,
+    show_default=True,
+    type=click.FloatRange(0.1),
+    help="Seconds a connection has to send a whole request head (idle and slow clients).",
+)
+@click.option(
+    "--keep-alive-timeout",
+    default=_SETTINGS.keep_alive_timeout,
+    show_default=True,
+    type=click.FloatRange(1),
+    help="Seconds an idle keep-alive connection stays open.",
+)
+@click.option(
+    "--body-timeout",
+    default=_LIMITS.body_timeout,
+    show_default=True,
+    type=click.FloatRange(0.1),
+    help="Seconds to receive a whole body once the head is in (else 408).",
+)
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    help="info logs every request and every decision (JSON lines on stderr).",
+)
+@click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False), help="Serve HTTPS.")
+@click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), help="Its key.")
+@click.option(
+    "--tls-client-ca",
+    type=click.Path(exists=True, dir_okay=False),
+    help="mTLS: require client certificates signed by this CA (with --tls-cert).",
+)
 def serve(
     host: str,
     port: int,
@@ -103,23 +161,37 @@ def serve(
     alertmanager: str | None,
     parallel: int,
     replica_id: str | None,
+    max_body: int,
+    max_inflight: int,
+    max_connections: int,
+    header_timeout: float,
+    keep_alive_timeout: float,
+    body_timeout: float,
+    tls_cert: str | None,
+    tls_key: str | None,
+    tls_client_ca: str | None,
+    log_level: str,
 ) -> None:
     """Receive Alertmanager webhooks at POST /alertmanager and remediate, once per episode.
 
     Answers as soon as the delivery is stored; actions run afterwards. Also serves /metrics,
-    /healthz and /readyz.
+    /healthz, /readyz and /openapi.json. Logs are JSON lines, each with its request id; every
+    decision is one line. SIGTERM stops accepting, finishes requests in flight and gives back
+    the deliveries the worker had claimed.
     """
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure(getattr(logging, log_level.upper()))
     credentials = Credentials(tokens=_secrets(token_files), basic=_secrets(basic_files))
     if not credentials.tokens and not credentials.basic:
         fail(
             "give --token-file or --basic-auth-file: the webhook never runs unauthenticated",
             ExitCode.USAGE,
         )
+    if bool(tls_cert) != bool(tls_key) or (tls_client_ca and not tls_cert):
+        fail("give --tls-cert and --tls-key together (and --tls-client-ca only with them)")
     service = spec(service_path, env_name)
     store = open_state_store(state_url, service.name, replica_id or default_owner(port))
     metrics = RemediationMetrics(CollectorRegistry(), (p.action for p in service.remediation))
-    deps = deps_from(lake, quarantine, backup, prometheus)
+    deps = deps_from(lake, quarantine, backup, prometheus, service)
     guard = AlertmanagerGuard(alertmanager) if alertmanager else None
     pool = ActionPool(parallel)
     engine = RemediationEngine(
@@ -131,32 +203,36 @@ def serve(
         dispatch=pool.submit,
     )
     engine.runner.max_concurrent = parallel
-    try:
-        server, worker = start_server(engine, credentials, host, port)
-    except OSError as exc:
-        fail(f"cannot listen on {host}:{port}: {exc.strerror}", ExitCode.UNAVAILABLE)
-    # shutdown() waits for serve_forever() to return, so it must run off the main thread.
-    signal.signal(
-        signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown, daemon=True).start()
+    settings = ServerSettings(
+        host=host,
+        port=port,
+        header_timeout=header_timeout,
+        keep_alive_timeout=keep_alive_timeout,
+        max_connections=max_connections,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        tls_client_ca=tls_client_ca,
     )
+    limits = Limits(max_body=max_body, body_timeout=body_timeout, max_inflight=max_inflight)
+    server = WebhookServer(engine, credentials, settings, limits)
     logging.getLogger("sre.serve").info(
-        "listening on http://%s:%d for %s (state %s)",
-        host,
-        server.server_port,
+        "serving %s on %s://%s:%d (state %s)",
         service.name,
+        "https" if tls_cert else "http",
+        host,
+        port,
         state_url.split("@")[-1],
     )
     try:
-        server.serve_forever(poll_interval=0.2)
+        server.run()
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc}", ExitCode.UNAVAILABLE)
     except KeyboardInterrupt:
         pass
     finally:
-        worker.stop()
-        worker.join(timeout=30)
         # Commands run on under their supervisors: the replica that starts next on this host
         # (same --replica-id) finds each one and records its real exit (Command.resume).
         pool.shutdown(wait=False)
-        server.server_close()
 
 
 @click.command()

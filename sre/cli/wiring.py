@@ -107,16 +107,23 @@ def _stores(lake: str | None, quarantine: str | None, backup: str | None) -> Sto
 
 
 def deps_from(
-    lake: str | None, quarantine: str | None, backup: str | None, prometheus: str | None
+    lake: str | None,
+    quarantine: str | None,
+    backup: str | None,
+    prometheus: str | None,
+    service: Service | None = None,
 ) -> Deps:
-    """The clients actions act through, from the command's options and the environment."""
+    """The clients actions act through, from the command's options and the environment. The
+    post-check queries each alert's expression as the spec generates it (`service`)."""
+    from sre.generate.expressions import expression
     from sre.remediation.clients import PrometheusCheck
     from sre.remediation.kube import api_client
 
+    exprs = {a.name: expression(a, service) for a in service.alerts} if service else {}
     return Deps(
         stores=_stores(lake, quarantine, backup),
         env=dict(os.environ),
-        prometheus=PrometheusCheck(prometheus) if prometheus else None,
+        prometheus=PrometheusCheck(prometheus, exprs) if prometheus else None,
         kubernetes=api_client,
     )
 

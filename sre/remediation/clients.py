@@ -13,7 +13,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -83,23 +84,21 @@ class AlertmanagerGuard:
             log.warning("could not expire silence %s: %s", silence_id, exc)
 
 
-def alert_expression(alert: Alert) -> str | None:
-    """The PromQL of the rule that fired, from the alert's generatorURL (`g0.expr`)."""
-    query = urllib.parse.urlparse(alert.generator_url).query
-    values = urllib.parse.parse_qs(query).get("g0.expr")
-    return values[0] if values else None
-
-
 @dataclass(frozen=True, slots=True)
 class PrometheusCheck:
+    """`expressions`: alertname -> the PromQL of its rule, from the spec (as generated). The
+    payload's generatorURL is never read: whoever posts the webhook must not choose the check
+    that decides "cleared"."""
+
     url: str
+    expressions: Mapping[str, str] = field(default_factory=dict)
     wait: float = 30.0
 
     def cleared(self, alert: Alert) -> tuple[bool, str]:
         """Poll the alert's own expression until it returns nothing, or give up after `wait`."""
-        expr = alert_expression(alert)
+        expr = self.expressions.get(alert.name)
         if not expr:
-            return False, "no expression in the alert's generatorURL to check"
+            return False, f"the spec has no alert {alert.name[:80]!r} whose expression to check"
         deadline = time.monotonic() + self.wait
         last = "not checked"
         while True:

@@ -24,6 +24,9 @@ CIRCUIT_OPEN = "sre_circuit_open"
 KILL_SWITCH = "sre_kill_switch"
 WEBHOOK_REQUESTS = "sre_webhook_requests_total"
 WEBHOOK_TRUNCATED = "sre_webhook_truncated_alerts_total"
+ALERTS_REFUSED = "sre_alerts_refused_total"
+DELIVERY_FAILURES = "sre_delivery_failures_total"
+DEAD_LETTERS = "sre_deliveries_dead_lettered_total"
 UP = "up"
 
 # (name, kind, labels)

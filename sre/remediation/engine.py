@@ -10,13 +10,14 @@ audit every verdict, record runs, and hand the runs that act to `dispatch` (a th
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sre.errors import SreError, UnsafeTarget
-from sre.remediation.action import Plan
+from sre.remediation.decisions import Decisions, safe_reason
 from sre.remediation.evaluate import Verdict, evaluate, over_blast_radius, targets_of
 from sre.remediation.metrics import RemediationMetrics
 from sre.remediation.payload import Alert, Notification, alert_json, parse
@@ -24,6 +25,7 @@ from sre.remediation.recovery import Recovery
 from sre.remediation.registry import Registry
 from sre.remediation.run import Runner, make_plan
 from sre.remediation.state import StateStore
+from sre.remediation.state.schema import MAX_ATTEMPTS
 from sre.spec.remediation import RemediationPolicy
 
 __all__ = ["Job", "RemediationEngine", "inline"]
@@ -38,7 +40,7 @@ def inline(job: Job) -> None:
 
 
 @dataclass
-class RemediationEngine:
+class RemediationEngine(Decisions):
     store: StateStore
     policies: Sequence[RemediationPolicy]
     registry: Registry
@@ -64,7 +66,10 @@ class RemediationEngine:
                         self.row(alert, policy, "refused_target", str(target), target=target.target)
                     )
                     self.metrics.remediations.labels(policy.action, "refused_target").inc()
-        return self.store.admit(body, self.clock(), refusals), note
+        delivery = self.store.admit(body, self.clock(), refusals)
+        for row in refusals:
+            self._decided({**row, "delivery": delivery})
+        return delivery, note
 
     # -- in the worker -------------------------------------------------------------------------
 
@@ -81,37 +86,90 @@ class RemediationEngine:
         for circuit in self.store.circuits():
             self.metrics.circuit.labels(circuit["action"], circuit["target"]).set(1)
 
-    def drain(self) -> int:
-        """Process every stored, unprocessed delivery in arrival order; returns how many."""
+    def drain(self, stop: threading.Event | None = None) -> int:
+        """Process every stored, unprocessed delivery in arrival order; returns how many. When
+        `stop` is set, the deliveries claimed but not started are given back."""
         self.refresh_gauges()
         self.recovery.tick(self)  # runs of replicas that stopped
         done = 0
         while batch := self.store.claim(self.clock()):
-            for delivery, body in batch:
-                self.process(delivery, body)
-                self.store.processed(delivery, self.clock())
+            for i, (delivery, body, attempts) in enumerate(batch):
+                if stop is not None and stop.is_set():
+                    self.store.unclaim(d for d, _, _ in batch[i:])
+                    return done
+                self.attempt(delivery, body, attempts)
                 done += 1
         return done
+
+    def attempt(self, delivery: int, body: bytes, attempts: int) -> None:
+        """One delivery, isolated: whatever it raises is audited and counted, it is tried
+        again, and after MAX_ATTEMPTS it is dead-lettered (never claimed again)."""
+        if attempts > MAX_ATTEMPTS:
+            self._dead(delivery, f"failed {MAX_ATTEMPTS} times; see the error records")
+            return
+        try:
+            self.process(delivery, body)
+            self.store.processed(delivery, self.clock())
+        except Exception as exc:
+            reason = safe_reason(f"attempt {attempts}/{MAX_ATTEMPTS} failed: {exc!r}")
+            log.exception("delivery %d: %s", delivery, reason, extra={"delivery": delivery})
+            self.metrics.delivery_failures.inc()
+            self.store.record(self.clock(), delivery=delivery, outcome="error", reason=reason)
+            if attempts >= MAX_ATTEMPTS:
+                self._dead(delivery, reason)
+            else:
+                self.store.retry(delivery)
+
+    def _dead(self, delivery: int, reason: str) -> None:
+        self.store.dead_letter(delivery, self.clock())
+        self.metrics.dead_letters.inc()
+        self.store.record(self.clock(), delivery=delivery, outcome="dead_lettered", reason=reason)
+        log.error("delivery %d dead-lettered: %s", delivery, reason, extra={"delivery": delivery})
 
     def process(self, delivery: int, body: bytes) -> None:
         note = parse(body)
         if note.truncated_alerts:
-            self.metrics.truncated.inc(note.truncated_alerts)
+            self.metrics.truncated.inc(min(note.truncated_alerts, 1 << 31))
+        targets: dict[str, set[str]] = {}  # per policy: the distinct targets of this delivery
         for alert in note.alerts:
             try:
-                self.handle(delivery, alert)
-            except SreError as exc:  # one bad alert must not stop the rest of the group
-                log.error("alert %s (%s) not handled: %s", alert.name, alert.fingerprint, exc)
-                self.audit(alert, None, None, "error", f"not handled: {exc}")
+                self.handle(delivery, alert, targets)
+            except Exception as exc:
+                log.exception("alert %s (%s) not handled", alert.name, alert.fingerprint)
+                reason = safe_reason(f"not handled: {exc!r}")
+                self.audit(alert, None, None, "error", reason, delivery=delivery)
 
-    def handle(self, delivery: int, alert: Alert) -> None:
+    def _fan_out(
+        self, delivery: int, alert: Alert, targets: dict[str, set[str]]
+    ) -> list[RemediationPolicy]:
+        """The selected policies this alert may still use within each policy's cap of distinct
+        targets per delivery; the others are refused (`refused_fanout`) and audited."""
+        allowed: list[RemediationPolicy] = []
+        for policy, target in targets_of(alert, self.policies, self.registry):
+            seen = targets.setdefault(policy.key, set())
+            cap = policy.limits.max_targets_per_delivery
+            if isinstance(target, str) and target not in seen and len(seen) >= cap:
+                reason = f"over {cap} distinct targets in one delivery for this policy"
+                self._refuse(alert, None, policy, "refused_fanout", reason, target)
+                continue
+            if isinstance(target, str):
+                seen.add(target)
+            allowed.append(policy)
+        return allowed
+
+    def handle(
+        self, delivery: int, alert: Alert, targets: dict[str, set[str]] | None = None
+    ) -> None:
         starts = alert.starts_at.timestamp()
         if alert.status == "resolved":
             ends = alert.ends_at.timestamp() if alert.ends_at else None
             if not self.store.resolved(alert.fingerprint, alert.name, starts, ends, self.clock()):
                 self.audit(alert, None, None, "resolve_ignored", "closes no open episode")
             return
-        chosen = targets_of(alert, self.policies, self.registry)
+        policies = self._fan_out(delivery, alert, {} if targets is None else targets)
+        if not policies and targets_of(alert, self.policies, self.registry):
+            return  # every selected policy was over its cap: refused above
+        chosen = targets_of(alert, policies, self.registry)
         episode = (
             self.store.firing(alert.fingerprint, alert.name, starts, self.clock())
             if chosen
@@ -126,7 +184,7 @@ class RemediationEngine:
             max_runs_per_minute=self.max_runs_per_minute,
         )
         acting: list[tuple[int, RemediationPolicy, str, Alert, int]] = []
-        for verdict in evaluate(alert, self.policies, facts, self.registry):
+        for verdict in evaluate(alert, policies, facts, self.registry):
             run = self._settle(delivery, alert, episode.id if episode else None, verdict)
             if run is not None and verdict.policy is not None and episode is not None:
                 acting.append((run, verdict.policy, verdict.target, alert, episode.id))
@@ -222,58 +280,6 @@ class RemediationEngine:
     def policy_of(self, alertname: str, action: str) -> RemediationPolicy | None:
         return next(
             (p for p in self.policies if p.alertname == alertname and p.action == action), None
-        )
-
-    def _refuse(
-        self,
-        alert: Alert,
-        episode: int | None,
-        policy: RemediationPolicy,
-        outcome: str,
-        reason: str,
-        target: str,
-        plan: Plan | None = None,
-    ) -> None:
-        self.audit(alert, episode, policy, outcome, reason, target=target, plan=plan)
-        self.metrics.remediations.labels(policy.action, outcome).inc()
-
-    def row(
-        self,
-        alert: Alert,
-        policy: RemediationPolicy | None,
-        outcome: str,
-        reason: str,
-        *,
-        episode: int | None = None,
-        target: str = "",
-        run: int | None = None,
-        plan: Plan | None = None,
-    ) -> dict[str, Any]:
-        return {
-            "alertname": alert.name,
-            "fingerprint": alert.fingerprint,
-            "episode": episode,
-            "action": policy.action if policy else None,
-            "target": target or None,
-            "policy": f"{policy.key} ({policy.mode})" if policy else None,
-            "outcome": outcome,
-            "reason": reason,
-            "actor": self.runner.actor,
-            "run": run,
-            "plan": plan.json() if plan else None,
-        }
-
-    def audit(
-        self,
-        alert: Alert,
-        episode: int | None,
-        policy: RemediationPolicy | None,
-        outcome: str,
-        reason: str,
-        **extra: Any,
-    ) -> None:
-        self.store.record(
-            self.clock(), **self.row(alert, policy, outcome, reason, episode=episode, **extra)
         )
 
 

@@ -25,6 +25,7 @@ OUTCOMES = (
     "no_policy",
     "refused_target",
     "blocked_rate_limit",
+    "refused_fanout",
 )
 
 
@@ -67,6 +68,22 @@ class RemediationMetrics:
         self.truncated = Counter(
             c.WEBHOOK_TRUNCATED.removesuffix("_total"),
             "Alerts Alertmanager left out of a notification (truncatedAlerts).",
+            registry=registry,
+        )
+        self.refused = Counter(
+            c.ALERTS_REFUSED.removesuffix("_total"),
+            "Alerts stored but not acted on, by reason (the audit log has each one).",
+            ["reason"],
+            registry=registry,
+        )
+        self.delivery_failures = Counter(
+            c.DELIVERY_FAILURES.removesuffix("_total"),
+            "Attempts at processing a stored delivery that raised (each is audited).",
+            registry=registry,
+        )
+        self.dead_letters = Counter(
+            c.DEAD_LETTERS.removesuffix("_total"),
+            "Deliveries dead-lettered after failing every attempt (never claimed again).",
             registry=registry,
         )
         for action in sorted(set(actions)):

@@ -1,233 +1,203 @@
-"""`sre serve`: the Alertmanager webhook, its metrics and health, and the worker behind it.
+"""`sre serve`'s HTTP stack: the ASGI app on uvicorn, with the limits a public endpoint needs.
 
-A request is answered as soon as its body is stored durably; the worker thread decides
-afterwards and hands the runs that act to an `ActionPool`, so a two-hour command never stops
-it from draining the next delivery. Status codes follow what Alertmanager does with them: it
-retries only 5xx, so bad input gets a final 4xx with a one-line reason and a failed store gets
-a 503. An alert whose target is refused is still a 202: the refusal is an audit record, and a
-4xx would lose the rest of its group.
+- header read timeout: a connection that has not sent a whole request head within
+  `header_timeout` seconds of opening (or of its last response) is closed, so idle and
+  slow-header connections cannot pile up; the keep-alive timeout closes idle keep-alives;
+- header bytes capped (`max_header_bytes`, 400 past it); two `Content-Length` headers, or one
+  with `Transfer-Encoding`, get a 400 (request smuggling behind a proxy);
+- at most `max_connections` open connections (more are closed at once), at most
+  `Limits.max_inflight` webhook requests in progress (more get 503 + Retry-After, which
+  Alertmanager retries), a listen backlog of `backlog`;
+- SIGTERM: stop accepting, finish the requests in flight, stop the worker after its current
+  delivery and release the deliveries it had claimed, so another replica takes them at once;
+- optional TLS, and mTLS when a client CA is given (client certificates required).
 """
 
 from __future__ import annotations
 
-import base64
-import hmac
-import json
+import asyncio
+import contextlib
 import logging
-import queue
+import resource
+import ssl
 import threading
-from collections.abc import Sequence
+import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
-from prometheus_client import generate_latest
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
+import h11
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from sre.errors import PayloadError, SreError, StateError
-from sre.remediation.engine import Job, RemediationEngine
+from sre.remediation.app import Limits, make_app
+from sre.remediation.auth import Credentials
+from sre.remediation.engine import RemediationEngine
+from sre.remediation.worker import Worker
 
-MAX_BODY = 1 << 20
-DRAIN_LIMIT = 16 << 20  # read (and drop) an oversized body up to this, so the client sees the 413
+__all__ = ["Credentials", "Limits", "ServerSettings", "WebhookServer"]
+
 log = logging.getLogger("sre.serve")
 
 
 @dataclass(frozen=True, slots=True)
-class Credentials:
-    """Bearer tokens (two during a rotation) and basic-auth pairs; never logged."""
-
-    tokens: tuple[bytes, ...] = ()
-    basic: tuple[bytes, ...] = ()  # b"user:password"
-
-    def check(self, header: str | None) -> int:
-        """200 when allowed, 401 when no credentials came, 403 when they are wrong."""
-        if not header:
-            return 401
-        scheme, _, value = header.partition(" ")
-        given = value.strip().encode()
-        if scheme.lower() == "bearer":
-            allowed = self.tokens
-        elif scheme.lower() == "basic":
-            try:
-                given = base64.b64decode(given, validate=True)
-            except ValueError:
-                return 403
-            allowed = self.basic
-        else:
-            return 401
-        # Compare against every secret, always, so timing says nothing about which matched.
-        matched = False
-        for secret in allowed:
-            matched |= hmac.compare_digest(given, secret)
-        return 200 if matched else 403
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 9095
+    header_timeout: float = 10.0
+    keep_alive_timeout: float = 5.0
+    max_header_bytes: int = 32 << 10
+    max_connections: int = 4096
+    backlog: int = 2048
+    graceful_timeout: float = 20.0
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    tls_client_ca: str | None = None  # mTLS: client certificates signed by this CA required
 
 
-class ActionPool:
-    """`size` daemon threads that carry out runs, beside the worker that decides. Daemons: a
-    stopping `sre serve` does not wait for a two-hour run; the run is found `running` on the
-    next start and restarted (idempotent actions) or recorded failed."""
+def _protocol(settings: ServerSettings) -> type[H11Protocol]:
+    class Guarded(H11Protocol):
+        """uvicorn's h11 protocol with a header read timeout, a connection cap and a check for
+        repeated Content-Length that h11 would otherwise fold into one."""
 
-    def __init__(self, size: int) -> None:
-        self._jobs: queue.Queue[Job | None] = queue.Queue()
-        self._threads = [
-            threading.Thread(target=self._work, name=f"sre-action-{i}", daemon=True)
-            for i in range(size)
-        ]
-        for thread in self._threads:
-            thread.start()
+        _head = b""
+        _timer: asyncio.TimerHandle | None = None
 
-    def _work(self) -> None:
-        while (job := self._jobs.get()) is not None:
-            try:
-                job()
-            except Exception:  # jobs record their own failures; the thread must live on
-                log.exception("an action job crashed")
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            if len(self.connections) > settings.max_connections:
+                log.warning("over %d connections: closing a new one", settings.max_connections)
+                transport.close()
+                return
+            self._arm()
 
-    def submit(self, job: Job) -> None:
-        self._jobs.put(job)
+        def _arm(self) -> None:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = self.loop.call_later(settings.header_timeout, self._head_timeout)
 
-    def shutdown(self, wait: bool) -> None:
-        for _ in self._threads:
-            self._jobs.put(None)
-        if wait:
-            for thread in self._threads:
-                thread.join()
+        def _head_timeout(self) -> None:
+            if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+                self.transport.close()  # no whole request head in time: slow or idle client
+
+        def data_received(self, data: bytes) -> None:
+            if self.conn.their_state is h11.IDLE:
+                cap = settings.max_header_bytes
+                self._head = (self._head + data)[: cap + 4]
+                end = self._head.find(b"\r\n\r\n")
+                if end > cap or (end < 0 and len(self._head) > cap):
+                    self.send_400_response(f"request head over {cap} bytes")
+                    return
+                if end >= 0:
+                    head, self._head = self._head[:end].lower(), b""
+                    if head.count(b"\ncontent-length:") > 1:
+                        self.send_400_response("Content-Length given twice")
+                        return
+            super().data_received(data)
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing():
+                self._arm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            if self._timer is not None:
+                self._timer.cancel()
+            super().connection_lost(exc)
+
+    return Guarded
 
 
-class Worker(threading.Thread):
-    """Drains stored deliveries whenever woken (and every second, for other replicas' work)."""
+def _raise_file_limit() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard if hard > 0 else soft, hard))
 
-    def __init__(self, engine: RemediationEngine) -> None:
-        super().__init__(name="sre-worker", daemon=True)
-        self.engine = engine
-        self.wake = threading.Event()
-        self.stopping = threading.Event()
+
+class _Server(uvicorn.Server):
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        super().handle_exit(sig, frame)
+        # uvicorn re-raises the signal after its shutdown, which would kill the process
+        # before the worker gives its claimed deliveries back: exit normally instead.
+        self._captured_signals.clear()
+
+
+class WebhookServer:
+    """The worker plus uvicorn. `run()` blocks (the CLI: uvicorn handles SIGTERM/SIGINT);
+    `start()` serves on a thread (tests) until `stop()`."""
+
+    def __init__(
+        self,
+        engine: RemediationEngine,
+        credentials: Credentials,
+        settings: ServerSettings | None = None,
+        limits: Limits | None = None,
+    ) -> None:
+        settings = settings or ServerSettings()
+        self.engine, self.settings = engine, settings
+        engine.recover()
+        self.worker = Worker(engine)
+        app = make_app(engine, credentials, self.worker.wake.set, self.worker.health, limits)
+        ssl_options: dict[str, Any] = {}
+        if settings.tls_cert:
+            ssl_options = {"ssl_certfile": settings.tls_cert, "ssl_keyfile": settings.tls_key}
+            if settings.tls_client_ca:
+                ssl_options |= {"ssl_ca_certs": settings.tls_client_ca}
+                ssl_options |= {"ssl_cert_reqs": ssl.CERT_REQUIRED}
+        config = uvicorn.Config(
+            app,
+            host=settings.host,
+            port=settings.port,
+            http=_protocol(settings),
+            ws="none",
+            lifespan="off",
+            access_log=False,
+            log_config=None,
+            timeout_keep_alive=int(max(1, settings.keep_alive_timeout)),
+            timeout_graceful_shutdown=int(settings.graceful_timeout),
+            h11_max_incomplete_event_size=settings.max_header_bytes,
+            backlog=settings.backlog,
+            server_header=False,
+            **ssl_options,
+        )
+        self.server = _Server(config)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        for server in getattr(self.server, "servers", []):
+            for sock in server.sockets:
+                return int(sock.getsockname()[1])
+        return self.settings.port
 
     def run(self) -> None:
-        while not self.stopping.is_set():
-            self.wake.wait(1.0)
-            self.wake.clear()
-            try:
-                self.engine.drain()
-            except SreError as exc:
-                log.error("worker: %s", exc)
+        _raise_file_limit()
+        self.worker.start()
+        try:
+            self.server.run()
+        finally:
+            self._stop_worker()
+        if not self.server.started:
+            raise OSError(f"cannot listen on {self.settings.host}:{self.settings.port}")
+
+    def start(self) -> None:
+        _raise_file_limit()
+        self.worker.start()
+        self._thread = threading.Thread(target=self.server.run, name="sre-http", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise OSError(f"cannot listen on {self.settings.host}:{self.settings.port}")
+            time.sleep(0.01)
 
     def stop(self) -> None:
-        self.stopping.set()
-        self.wake.set()
+        self.server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(self.settings.graceful_timeout + 5)
+        self._stop_worker()
 
-
-def make_handler(
-    engine: RemediationEngine, credentials: Credentials, worker: Worker
-) -> type[BaseHTTPRequestHandler]:
-    metrics = engine.metrics
-
-    class Handler(BaseHTTPRequestHandler):
-        server_version = "sre-serve"
-        protocol_version = "HTTP/1.1"
-        # Headers and body go out in two writes; with Nagle on, the body waits for the
-        # client's delayed ACK (about 40 ms). Alertmanager's Go client disables it too.
-        disable_nagle_algorithm = True
-
-        def log_message(self, format: str, *args: object) -> None:
-            log.debug("%s %s", self.address_string(), format % args)
-
-        def _reply(
-            self, code: int, doc: dict[str, object], headers: Sequence[tuple[str, str]] = ()
-        ) -> None:
-            body = (json.dumps(doc) + "\n").encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            for name, value in headers:
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
-            if self.path.split("?")[0] == "/alertmanager":
-                metrics.requests.labels(str(code)).inc()
-
-        def _error(self, code: int, reason: str, headers: Sequence[tuple[str, str]] = ()) -> None:
-            self._reply(code, {"error": reason}, headers)
-
-        def do_GET(self) -> None:
-            path = self.path.split("?")[0]
-            if path == "/metrics":
-                body = generate_latest(metrics.registry)
-                self.send_response(200)
-                self.send_header("Content-Type", CONTENT_TYPE_LATEST)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-            elif path == "/healthz":
-                self._reply(200, {"status": "ok"})
-            elif path == "/readyz":
-                if not engine.store.ping():
-                    self._reply(503, {"status": "state store unavailable"})
-                    return
-                self._reply(200, {"status": "ready"})
-            else:
-                self._error(404, "not found")
-
-        def do_POST(self) -> None:
-            if self.path.split("?")[0] != "/alertmanager":
-                self._error(404, "not found: POST /alertmanager")
-                return
-            code = credentials.check(self.headers.get("Authorization"))
-            if code != 200:
-                challenge = [("WWW-Authenticate", 'Bearer realm="sre"')] if code == 401 else []
-                self._drain_body()
-                self._error(
-                    code, "missing credentials" if code == 401 else "wrong credentials", challenge
-                )
-                return
-            if self.headers.get_content_type() != "application/json":
-                self._drain_body()
-                self._error(415, "content type must be application/json")
-                return
-            length = self.headers.get("Content-Length")
-            if length is None or not length.isdigit():
-                self.close_connection = True
-                self._error(411, "a Content-Length is required")
-                return
-            if int(length) > MAX_BODY:
-                self._drain_body(limit=DRAIN_LIMIT)
-                self.close_connection = True
-                self._error(413, f"body over {MAX_BODY} bytes")
-                return
-            body = self.rfile.read(int(length))
-            try:
-                delivery, note = engine.admit(body)
-            except PayloadError as exc:
-                self._error(400, str(exc))
-                return
-            except StateError as exc:
-                log.error("could not store a delivery: %s", exc)
-                self._error(503, "state store unavailable; retry")
-                return
-            worker.wake.set()
-            self._reply(202, {"delivery": delivery, "alerts": len(note.alerts)})
-
-        def _drain_body(self, limit: int = MAX_BODY) -> None:
-            length = self.headers.get("Content-Length")
-            if length and length.isdigit() and int(length) <= limit:
-                remaining = int(length)
-                while remaining > 0:
-                    chunk = self.rfile.read(min(remaining, 1 << 16))
-                    if not chunk:
-                        break
-                    remaining -= len(chunk)
-            else:
-                self.close_connection = True
-
-    return Handler
-
-
-def serve(
-    engine: RemediationEngine, credentials: Credentials, host: str, port: int
-) -> tuple[ThreadingHTTPServer, Worker]:
-    """Start the worker and the HTTP server (not yet serving: call `serve_forever`)."""
-    engine.recover()
-    worker = Worker(engine)
-    worker.start()
-    server = ThreadingHTTPServer((host, port), make_handler(engine, credentials, worker))
-    server.daemon_threads = True
-    return server, worker
+    def _stop_worker(self) -> None:
+        self.worker.stop()
+        if self.worker.is_alive():
+            self.worker.join(timeout=30)

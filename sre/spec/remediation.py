@@ -23,15 +23,19 @@ MODES: tuple[Mode, ...] = ("off", "dry_run", "approve", "auto")
 @dataclass(frozen=True, slots=True)
 class Limits:
     """Safety limits: cooldown per (service, action, target), attempts per target per day (then
-    the circuit opens and a human is paged), and a blast-radius cap per run."""
+    the circuit opens and a human is paged), a blast-radius cap per run, and the distinct
+    targets one webhook delivery may act on (the rest are refused, so one sender cannot spend
+    the attempt budgets and the global rate limit)."""
 
     cooldown: int = 900
     max_attempts_per_day: int = 3
     max_objects: int = 1000
     max_bytes: int = 10 * 1024**3
+    max_targets_per_delivery: int = 10
 
     def __post_init__(self) -> None:
-        for name in ("cooldown", "max_attempts_per_day", "max_objects", "max_bytes"):
+        names = ("cooldown", "max_attempts_per_day", "max_objects", "max_bytes")
+        for name in (*names, "max_targets_per_delivery"):
             if getattr(self, name) <= 0:
                 raise SpecError("must be positive", owner="Limits", field=name)
 

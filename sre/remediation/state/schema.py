@@ -25,7 +25,10 @@ deliveries = sa.Table(
     sa.Column("claimed_at", sa.Float),
     sa.Column("claimed_by", sa.String(256)),  # the replica id of the worker that claimed it
     sa.Column("processed_at", sa.Float),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("dead_at", sa.Float),  # dead-lettered: failed MAX_ATTEMPTS times, never claimed
 )
+MAX_ATTEMPTS = 3  # a delivery whose processing failed this many times is dead-lettered
 JSON_COLUMNS = ("plan", "alert", "result", "undo", "progress")
 LEASE = 120.0  # a claim older than this belongs to a worker that died: another may take it
 episodes = sa.Table(
@@ -160,6 +163,8 @@ _ADDED = (
     ("runs", "heartbeat_at", "FLOAT"),
     ("runs", "progress", "TEXT"),
     ("deliveries", "claimed_by", "VARCHAR(256)"),
+    ("deliveries", "attempts", "INTEGER NOT NULL DEFAULT 0"),
+    ("deliveries", "dead_at", "FLOAT"),
 )
 
 

@@ -19,8 +19,10 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sre.remediation.evaluate import Facts
 from sre.remediation.state import episodes as ep
 from sre.remediation.state import liveness
+from sre.remediation.state.audit_log import AuditLog
 from sre.remediation.state.controls import Controls
 from sre.remediation.state.facts import ACTED, gather
+from sre.remediation.state.retries import Retries
 from sre.remediation.state.schema import (
     JSON_COLUMNS,
     LEASE,
@@ -47,7 +49,7 @@ def _run(row: Any) -> dict[str, Any]:
     return doc
 
 
-class StateStore(Controls):
+class StateStore(Controls, AuditLog, Retries):
     """State of `service` (empty: every service, for the read-only CLI views)."""
 
     def __init__(self, db: Engine, service: str = "", owner: str | None = None) -> None:
@@ -87,9 +89,11 @@ class StateStore(Controls):
                 )
         return delivery
 
-    def claim(self, now: float, limit: int = 100) -> list[tuple[int, bytes]]:
+    def claim(self, now: float, limit: int = 100) -> list[tuple[int, bytes, int]]:
         """Claim this service's unprocessed deliveries, oldest first: a conditional update, so
-        two workers never take the same one; a claim older than LEASE belongs to a dead worker."""
+        two workers never take the same one; a claim older than LEASE belongs to a dead worker.
+        Each claim counts an attempt (returned third), so a delivery that kills its worker
+        outright is still dead-lettered after MAX_ATTEMPTS claims."""
         claimable = sa.and_(
             deliveries.c.service == self.service,
             deliveries.c.processed_at.is_(None),
@@ -98,19 +102,23 @@ class StateStore(Controls):
         query = sa.select(deliveries.c.id).where(claimable).order_by(deliveries.c.id).limit(limit)
         with transaction(self.db) as conn:
             candidates = conn.execute(query).scalars().all()
-        claimed: list[tuple[int, bytes]] = []
+        claimed: list[tuple[int, bytes, int]] = []
         for delivery in candidates:
             with transaction(self.db) as conn:
                 won = conn.execute(
                     deliveries.update()
                     .where(deliveries.c.id == delivery, claimable)
-                    .values(claimed_at=now, claimed_by=self.owner)
+                    .values(
+                        claimed_at=now, claimed_by=self.owner, attempts=deliveries.c.attempts + 1
+                    )
                 ).rowcount
                 if won:
-                    body = conn.execute(
-                        sa.select(deliveries.c.body).where(deliveries.c.id == delivery)
-                    ).scalar_one()
-                    claimed.append((int(delivery), body.encode()))
+                    body, attempts = conn.execute(
+                        sa.select(deliveries.c.body, deliveries.c.attempts).where(
+                            deliveries.c.id == delivery
+                        )
+                    ).one()
+                    claimed.append((int(delivery), body.encode(), int(attempts)))
         return claimed
 
     def release_claims(self) -> int:
@@ -283,33 +291,3 @@ class StateStore(Controls):
             query = query.where(runs.c.outcome == outcome)
         with transaction(self.db) as conn:
             return [_run(r) for r in conn.execute(query).all()]
-
-    # -- audit ----------------------------------------------------------------------------------
-
-    def record(self, now: float, **values: Any) -> None:
-        """Append one audit record (refusals included); the audit table is never updated."""
-        if values.get("plan") is not None:
-            values["plan"] = json.dumps(values["plan"])
-        with transaction(self.db) as conn:
-            conn.execute(audit.insert().values(at=now, service=self.service or None, **values))
-
-    def refused_at_admission(self, delivery: int, fingerprint: str, action: str) -> bool:
-        with transaction(self.db) as conn:
-            return (
-                conn.execute(
-                    sa.select(audit.c.id).where(
-                        audit.c.delivery == delivery,
-                        audit.c.fingerprint == fingerprint,
-                        audit.c.action == action,
-                        audit.c.outcome == "refused_target",
-                    )
-                ).first()
-                is not None
-            )
-
-    def audit(self, limit: int = 100) -> list[dict[str, Any]]:
-        query = sa.select(audit).order_by(audit.c.id.desc()).limit(limit)
-        if self.service:
-            query = query.where(audit.c.service == self.service)
-        with transaction(self.db) as conn:
-            return [dict(r._mapping) for r in conn.execute(query).all()]

@@ -131,3 +131,26 @@ def test_pause_resume_and_circuit_status(places: dict[str, str]) -> None:
     assert sre("resume", "quarantine", places=state)[0] == 0
     assert json.loads(sre("circuit", "status", "--json", places=state)[1])["paused"] == []
     assert sre("circuit", "reset", "quarantine", "silver/", places=state)[0] == 1  # nothing open
+
+
+def test_audit_list_filters_by_alert_and_time_and_show_prints_one_record(tmp_path: Path) -> None:
+    from .fakes import deliver, make_engine
+
+    engine = make_engine(tmp_path)
+    deliver(engine, payload(alert("a1"), alert("b2", name="Other")))
+    state = f"sqlite:///{tmp_path / 'state.db'}"
+    runner = CliRunner()
+    listed = runner.invoke(main, ["audit", "list", "--state", state, "--alert", "Other", "--json"])
+    assert listed.exit_code == 0, listed.output
+    [record] = json.loads(listed.output)
+    assert (record["alertname"], record["outcome"]) == ("Other", "no_policy")
+    table = runner.invoke(main, ["audit", "list", "--state", state, "--since", "1h"])
+    assert table.output.split()[:3] == ["ID", "AT", "ALERT"]  # the fake clock is in 2027
+    old = runner.invoke(main, ["audit", "list", "--state", state, "--since", "2030-01-01"])
+    assert "no audit records match" in old.output
+    shown = runner.invoke(main, ["audit", "show", str(record["id"]), "--state", state])
+    assert json.loads(shown.output)["fingerprint"] == "b2"
+    missing = runner.invoke(main, ["audit", "show", "999", "--state", state])
+    assert missing.exit_code != 0 and "no audit record 999" in missing.output
+    runs = runner.invoke(main, ["runs", "list", "--state", state])
+    assert runs.output.split()[:2] == ["ID", "STARTED"]

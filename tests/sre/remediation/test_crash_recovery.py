@@ -53,7 +53,7 @@ def test_a_killed_server_finds_its_command_after_restart(tmp_path: Path) -> None
     server = _serve(port, state, token, env)
     try:
         wait_ready(port, server)
-        assert post(port, payload(alert("fp1", starts=later(0), pipeline="p1"))) == 202
+        assert post(port, payload(alert("f1", starts=later(0), pipeline="p1"))) == 202
         store = StateStore.open(state)
         _wait(lambda: any(r["progress"] for r in store.runs()), 20, "the run never started")
         server.send_signal(signal.SIGKILL)

@@ -211,7 +211,7 @@ def test_any_interleaving_of_duplicates_yields_exactly_one_run_per_alert(
 
         def make(i: int, shift: float = shift) -> dict[str, object]:
             return alert(
-                f"fp{i}", name="PipelineDataCorrupted", starts=later(shift), prefix=f"silver/t{i}/"
+                f"f{i}", name="PipelineDataCorrupted", starts=later(shift), prefix=f"silver/t{i}/"
             )
 
         body = make(index)
@@ -220,7 +220,7 @@ def test_any_interleaving_of_duplicates_yields_exactly_one_run_per_alert(
         else:
             deliver(engine, payload(body))
     assert sorted(incident.split("-")[0] for _, _, incident in recorder.applied) == [
-        f"fp{i}" for i in range(n)
+        f"f{i}" for i in range(n)
     ]
 
 
@@ -230,7 +230,7 @@ def test_a_global_rate_limit_stops_a_storm_of_alerts(tmp_path: Path) -> None:
     engine = make_engine(tmp_path, per_pipeline, recorder=recorder)
     engine.max_runs_per_minute = 3
     for i in range(5):
-        deliver(engine, payload(alert(f"storm{i}", pipeline=f"p{i}")))
+        deliver(engine, payload(alert(f"5e{i}", pipeline=f"p{i}")))
     assert len(recorder.applied) == 3
     assert outcomes(engine).count("blocked_rate_limit") == 2
 
@@ -254,10 +254,10 @@ def test_two_services_on_one_state_database_never_share_a_circuit(tmp_path: Path
     clock = [1_800_000_000.0]
     orders = make_engine(tmp_path, budget, db=db, service="orders-etl", clock=clock)
     potato = make_engine(tmp_path, budget, db=db, service="potato-pipeline", clock=clock)
-    deliver(orders, payload(alert("o1", starts=later(0))))
+    deliver(orders, payload(alert("0a1", starts=later(0))))
     clock[0] += 10
-    deliver(orders, payload(alert("o2", starts=later(10))))  # budget spent: circuit opens
-    deliver(potato, payload(alert("p1", starts=later(10))))  # the same action and target
+    deliver(orders, payload(alert("0a2", starts=later(10))))  # budget spent: circuit opens
+    deliver(potato, payload(alert("b1", starts=later(10))))  # the same action and target
     assert [c["service"] for c in orders.store.circuits()] == ["orders-etl"]
     assert potato.store.circuits() == []
     assert [r["outcome"] for r in potato.store.runs()] == ["success"]

@@ -146,4 +146,4 @@ def test_a_restarted_replica_releases_its_claimed_deliveries_at_once(tmp_path: P
     assert other.store.claim(1_800_000_001.0) == []  # leased: not before 120 s
     restarted = make_engine(tmp_path, owner="replica-a")
     restarted.recover()
-    assert [d for d, _ in restarted.store.claim(1_800_000_002.0)] == [1]
+    assert [d for d, _, _ in restarted.store.claim(1_800_000_002.0)] == [1]

@@ -107,7 +107,7 @@ def test_two_replicas_sharing_postgres_run_each_episode_once(database: str, tmp_
             wait_ready(port, process)
         episodes = 5
         bodies = [
-            payload(alert(f"fp{i}", starts=later(shift), pipeline=f"p{i}"))
+            payload(alert(f"f{i}", starts=later(shift), pipeline=f"p{i}"))
             for i in range(episodes)
             for shift in (0.0, 0.0, 1.0)
         ]  # repeat + replica shift
@@ -141,7 +141,7 @@ def test_two_replicas_sharing_postgres_run_each_episode_once(database: str, tmp_
         import json
 
         runs = json.loads(listed.stdout)
-        assert sorted(r["fingerprint"] for r in runs) == [f"fp{i}" for i in range(episodes)]
+        assert sorted(r["fingerprint"] for r in runs) == [f"f{i}" for i in range(episodes)]
         assert {r["outcome"] for r in runs} == {"success"}
     finally:
         for process in processes:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import http.client
 import json
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from sre.remediation.engine import RemediationEngine
-from sre.remediation.server import Credentials, serve
+from sre.remediation.server import Credentials, Limits, ServerSettings, WebhookServer
 from sre.remediation.state.schema import transaction
 
 from .fakes import Recorder, alert, make_engine, payload, policy
@@ -29,16 +28,15 @@ def webhook(tmp_path: Path) -> Iterator[tuple[int, RemediationEngine, Recorder]]
     engine = make_engine(
         tmp_path, policy(), policy("PipelineDataCorrupted", "quarantine"), recorder=executor
     )
-    server, worker = serve(
-        engine, Credentials(tokens=(TOKEN, NEXT_TOKEN), basic=(b"am:pw",)), "127.0.0.1", 0
+    server = WebhookServer(
+        engine,
+        Credentials(tokens=(TOKEN, NEXT_TOKEN), basic=(b"am:pw",)),
+        ServerSettings(port=0),
+        Limits(max_body=1 << 20),
     )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_port, engine, executor
-    server.shutdown()
-    worker.stop()
-    worker.join(5)
-    server.server_close()
+    server.start()
+    yield server.port, engine, executor
+    server.stop()
 
 
 def post(
@@ -137,16 +135,16 @@ def test_an_unsafe_target_is_accepted_refused_and_audited_with_the_rest_of_its_g
 ) -> None:
     port, engine, executor = webhook
     bad = alert("bad1", name="PipelineDataCorrupted", prefix=prefix)
-    good = alert("good1")  # same group: a 4xx would have lost it
+    good = alert("900d1")  # same group: a 4xx would have lost it
     code, doc = post(port, payload(bad, good))
     assert (code, doc["alerts"]) == (202, 2)
     refusals = [a for a in engine.store.audit() if a["outcome"] == "refused_target"]
     assert [(a["fingerprint"], a["action"]) for a in refusals] == [("bad1", "quarantine")]
     assert refusals[0]["delivery"] == doc["delivery"]  # recorded with the delivery itself
     wait_idle(engine)
-    assert executor.applied == [("command", "pipeline", f"good1-{_episode(engine, 'good1')}")]
+    assert executor.applied == [("command", "pipeline", f"900d1-{_episode(engine, '900d1')}")]
     assert [a["outcome"] for a in engine.store.audit()].count("refused_target") == 1
-    assert engine.store.runs()[0]["fingerprint"] == "good1"
+    assert engine.store.runs()[0]["fingerprint"] == "900d1"
 
 
 def _episode(engine: RemediationEngine, fingerprint: str) -> int:

@@ -79,13 +79,13 @@ def test_a_pipeline_label_with_a_newline_is_not_a_target_of_its_own(tmp_path: Pa
     per_pipeline = policy(params={"argv": ["true", "${pipeline}"], "labels": ["pipeline"]})
     engine = make_engine(tmp_path, per_pipeline)
     deliver(engine, payload(alert("f1", pipeline="potato")))
-    deliver(engine, payload(alert("f2", pipeline="potato\n")))
+    with pytest.raises(PayloadError, match="forbidden character U\\+000A"):
+        deliver(engine, payload(alert("f2", pipeline="potato\n")))  # no Prometheus sends it
     assert [r["target"] for r in engine.store.runs()] == ["pipeline=potato"]
-    assert "refused_target" in [a["outcome"] for a in engine.store.audit()]
 
 
-@pytest.mark.parametrize("fingerprint", ["１２３", "ab\n", "a" * 65, "", "ab-cd"])
-def test_a_fingerprint_is_ascii_letters_and_digits(fingerprint: str) -> None:
+@pytest.mark.parametrize("fingerprint", ["１２３", "ab\n", "a" * 65, "", "ab-cd", "xyz"])
+def test_a_fingerprint_is_ascii_hex(fingerprint: str) -> None:
     with pytest.raises(PayloadError, match="fingerprint"):
         parse(payload(alert(fingerprint)))
 
@@ -124,7 +124,7 @@ def test_no_accepted_alert_ends_without_a_decision_and_admission_agrees_with_exe
         deps=Deps(stores=stores),
     )
     labels = {} if prefix is None else {"prefix": prefix}
-    body = payload(alert("fp1", name="PipelineDataCorrupted", **labels))
+    body = payload(alert("f1", name="PipelineDataCorrupted", **labels))
     try:
         admitted = Quarantine().target(labels, policy("PipelineDataCorrupted", "quarantine").params)
     except UnsafeTarget:
@@ -133,7 +133,7 @@ def test_no_accepted_alert_ends_without_a_decision_and_admission_agrees_with_exe
         deliver(engine, body)
     except PayloadError:  # not a label problem: the payload itself is refused with a 400
         return
-    decisions = [a for a in engine.store.audit() if a["fingerprint"] == "fp1"]
+    decisions = [a for a in engine.store.audit() if a["fingerprint"] == "f1"]
     assert decisions, "an accepted alert ended without any recorded decision"
     runs = engine.store.runs()
     if admitted is None:

@@ -15,7 +15,7 @@ from sre.remediation.action import Deps
 from sre.remediation.actions.command import Command, run_supervised
 from sre.remediation.engine import RemediationEngine
 from sre.remediation.registry import default_registry
-from sre.remediation.server import ActionPool, Worker
+from sre.remediation.worker import ActionPool, Worker
 
 from ..fakes import alert, make_engine, payload, policy
 
@@ -65,10 +65,10 @@ def test_a_command_past_its_timeout_ends_timed_out_while_another_alert_is_acted_
 ) -> None:
     engine = served
     started = time.monotonic()
-    engine.admit(payload(alert("slow1", name="SlowJob")))
+    engine.admit(payload(alert("5101", name="SlowJob")))
     engine.drain()
     wait_for(lambda: run_of(engine, "SlowJob") is not None, 5)
-    engine.admit(payload(alert("quick1", name="QuickJob")))  # a second delivery, meanwhile
+    engine.admit(payload(alert("c1c1", name="QuickJob")))  # a second delivery, meanwhile
     wait_for(lambda: (run_of(engine, "QuickJob") or {}).get("state") == "done", 5)
     quick, slow = run_of(engine, "QuickJob"), run_of(engine, "SlowJob")
     assert quick is not None and quick["outcome"] == "success"
