@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from sre.errors import SpecError
 from sre.spec.alert import frozen_map
+from sre.spec.units import Seconds
 
 __all__ = ["MODES", "Limits", "Mode", "RemediationPolicy"]
 
@@ -25,7 +26,7 @@ class Limits:
     """Safety limits: cooldown per (service, action, target), attempts per target per day (then
     the circuit opens and a human is paged), and a blast-radius cap per run."""
 
-    cooldown: int = 900
+    cooldown: Seconds = 900
     max_attempts_per_day: int = 3
     max_objects: int = 1000
     max_bytes: int = 10 * 1024**3
