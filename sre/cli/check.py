@@ -9,8 +9,7 @@ from pathlib import Path
 import click
 
 from sre.check import run_checks
-from sre.errors import SreError
-from sre.spec import DEFAULT_SERVICE, load_service
+from sre.cli.spec_option import load_project, project_of, service_option
 
 __all__ = ["check"]
 
@@ -23,16 +22,14 @@ __all__ = ["check"]
     show_default=True,
     help="Environment the files were generated for.",
 )
-@click.option(
-    "--service", "service_path", default=DEFAULT_SERVICE, show_default=True, metavar="MODULE:ATTR"
-)
+@service_option
 @click.option(
     "--dir",
     "root",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path(),
-    show_default=True,
-    help="Folder holding alerts/, dashboards/, runbooks/site/ and mkdocs.yml.",
+    default=None,
+    help="Folder holding alerts/, dashboards/, runbooks/site/ and mkdocs.yml "
+    "(default: [tool.sre] out, else the current folder).",
 )
 @click.option(
     "--site-dir",
@@ -41,15 +38,15 @@ __all__ = ["check"]
     help="Where mkdocs builds the site (default: DIR/site).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print problems only.")
-def check(env: str, service_path: str, root: Path, site_dir: Path | None, quiet: bool) -> None:
+def check(
+    env: str, service_path: str | None, root: Path | None, site_dir: Path | None, quiet: bool
+) -> None:
     """promtool check/test rules, amtool check-config, dashboard lint, rule and runbook
     cross-references, and `mkdocs build --strict`. Exit 1 when anything is wrong."""
     started = time.perf_counter()
-    try:
-        service = load_service(service_path)
-    except SreError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+    project = project_of(service_path)
+    service = load_project(project)
+    root = project.out if root is None else root
 
     def progress(name: str, found: int) -> None:
         if not quiet:

@@ -26,7 +26,6 @@ from typing import Any
 import yaml
 
 from sre.generate.alertmanager import ALERTMANAGER_FILE
-from sre.spec.load import DEFAULT_SERVICE
 from sre.stack import config, processes
 from sre.stack.errors import StackError
 from sre.stack.packages import ensure_binaries
@@ -45,7 +44,7 @@ class StackSpec:
 
     folder: Path
     artefacts: Path
-    service: str = DEFAULT_SERVICE
+    service: str = ""  # empty: the project's (see sre.spec.project)
     env: str = "demo"
     lake: str | None = None
     quarantine: str | None = None
@@ -142,7 +141,9 @@ def _argv(spec: StackSpec, bins: Mapping[str, str], ports: Mapping[str, int]) ->
     url = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     serve = [str(Path(sys.executable).parent / "sre"), "serve", "--host", "127.0.0.1"]
     serve += ["--port", str(ports["remediator"]), "--state", f"sqlite:///{folder / 'state.db'}"]
-    serve += ["--token-file", str(folder / "webhook-token"), "--service", spec.service]
+    serve += ["--token-file", str(folder / "webhook-token")]
+    if spec.service:
+        serve += ["--service", spec.service]
     serve += ["--env", spec.env, "--alertmanager", url["alertmanager"]]
     serve += ["--prometheus", url["prometheus"]]
     for flag, value in (("--lake", spec.lake), ("--quarantine", spec.quarantine)):

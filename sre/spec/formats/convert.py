@@ -52,7 +52,9 @@ class Problems:
         self.lines: list[str] = []
 
     def add(self, path: str, message: str) -> None:
-        self.lines.append(f"{self.source}: {path}: {message}" if path else f"{self.source}: {message}")
+        self.lines.append(
+            f"{self.source}: {path}: {message}" if path else f"{self.source}: {message}"
+        )
 
     def check(self) -> None:
         if self.lines:
@@ -150,25 +152,29 @@ def _duration(value: Any, path: str, problems: Problems) -> Any:
         try:
             seconds = parse_duration(value)
         except ValueError:
-            problems.add(path, f"{shown(value)} is not a duration (write e.g. \"10m\", \"26h\")")
+            problems.add(path, f'{shown(value)} is not a duration (write e.g. "10m", "26h")')
             return INVALID
         if seconds != int(seconds):
             problems.add(path, f"{shown(value)} is not a whole number of seconds")
             return INVALID
         return int(seconds)
-    problems.add(path, f"{shown(value)} is not a duration (seconds, or e.g. \"10m\", \"26h\")")
+    problems.add(path, f'{shown(value)} is not a duration (seconds, or e.g. "10m", "26h")')
     return INVALID
 
 
-def _sequence(args: tuple[Any, ...], value: Any, path: str, problems: Problems, hooks: Hooks) -> Any:
+def _sequence(
+    args: tuple[Any, ...], value: Any, path: str, problems: Problems, hooks: Hooks
+) -> Any:
     if isinstance(value, str | bytes | Mapping) or not isinstance(value, list | tuple):
         problems.add(path, f"{shown(value)} is not a list")
         return INVALID
     if len(args) == 2 and args[1] is Ellipsis:
         items = [build(args[0], v, f"{path}[{i}]", problems, hooks) for i, v in enumerate(value)]
     elif len(args) == len(value):
-        items = [build(a, v, f"{path}[{i}]", problems, hooks) for i, (a, v) in
-                 enumerate(zip(args, value, strict=True))]
+        items = [
+            build(a, v, f"{path}[{i}]", problems, hooks)
+            for i, (a, v) in enumerate(zip(args, value, strict=True))
+        ]
     else:
         problems.add(path, f"expected {len(args)} items, got {len(value)}")
         return INVALID
@@ -192,7 +198,9 @@ def _mapping(args: tuple[Any, ...], value: Any, path: str, problems: Problems, h
 
 def _fits(cls: type, value: Mapping[str, Any]) -> bool:
     fields = {key_of(f.name): f for f in dataclasses.fields(cls) if f.init}
-    required = {k for k, f in fields.items() if _required(f) and not _is_list(field_hints(cls)[f.name])}
+    required = {
+        k for k, f in fields.items() if _required(f) and not _is_list(field_hints(cls)[f.name])
+    }
     return required <= set(value) <= set(fields) | {f.name for f in fields.values()}
 
 
