@@ -12,7 +12,8 @@ Supported subset (anything else is refused naming the field):
   a Prometheus `metricSource` whose query is a counter selector `metric{label="value"}` and
   `metric`; Sloth's `[{{.window}}]` placeholder is allowed and ignored).
 
-The status label's other value is the SLO type's default (`failure` for a `good` query,
+Every alert of one SLO shares the hand-written page `runbooks/slos/<SLO name>.md` (sections
+Meaning, Impact, Mitigation). The status label's other value is the SLO type's default (`failure` for a `good` query,
 `success` for a `bad` one).
 """
 
@@ -159,11 +160,12 @@ def _alerts(slo: SLO) -> list[Alert]:
             out.append(
                 Alert(
                     name=f"{_camel(slo.name)}{words[tier.name]}",
-                    priority=Priority.P1 if tier.severity == "page" else Priority.P2,
+                    priority=Priority.P0 if tier.severity == "page" else Priority.P2,
                     summary=f"{slo.title}: {tier.describe()}",
                     description=slo.description or f"{slo.title} is burning its error budget.",
                     section=slugify(slo.title),
                     expr=BurnRate(slo.name, tier.name),
+                    content=f"slos/{slo.name}.md",
                     command=f"sre check  # then follow the {slo.title} runbook section",
                 )
             )
