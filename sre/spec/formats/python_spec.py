@@ -16,8 +16,11 @@ from typing import Any
 from sre.errors import SpecError, SpecFileError
 from sre.spec.formats.convert import Problems, build, field_hints
 from sre.spec.service import Service
+from sre.spec.units import DURATION
 
 __all__ = ["load_python_spec"]
+
+_SRE = str(Path(__file__).resolve().parents[2]) + "/"  # frames of the sre package itself
 
 
 def _import_file(path: Path) -> types.ModuleType:
@@ -39,11 +42,10 @@ def _field_problem(instance: Any) -> str | None:
         value = getattr(instance, name)
         if not (dataclasses.is_dataclass(value) or isinstance(value, tuple | dict)):
             build(hint, value, "", quiet, {})
+        if DURATION in getattr(hint, "__metadata__", ()) and not isinstance(value, int):
+            return f"{cls.__name__}.{name}: {value!r} is not a number of seconds (write 600)"
         if quiet.lines:
-            reason = quiet.lines[0].removeprefix(": ")
-            if "duration" in reason:
-                reason = f'{value!r} is not a number of seconds (write 600, not "10m")'
-            return f"{cls.__name__}.{name}: {reason}"
+            return f"{cls.__name__}.{name}: {quiet.lines[0].removeprefix(': ')}"
     return None
 
 
@@ -53,7 +55,8 @@ def _where(exc: BaseException) -> tuple[str, str | None]:
     inside = [
         f
         for f in frames
-        if "/sre/" not in f.filename.replace("\\", "/") and "importlib" not in f.filename
+        if not f.filename.startswith(_SRE) and "importlib" not in f.filename
+        and not f.filename.startswith("<")
     ]
     place = f"{inside[-1].filename}:{inside[-1].lineno}" if inside else ""
     tb = exc.__traceback__
