@@ -47,9 +47,9 @@ def test_unsupported_field_is_refused_by_name():
 def test_calendar_budgeting_and_a_non_selector_query_are_refused():
     data = docs()
     data[1]["spec"]["budgetingMethod"] = "Timeslices"
-    data[2]["spec"]["indicator"]["spec"]["ratioMetric"]["good"]["metricSource"]["spec"][
-        "query"
-    ] = "histogram_quantile(0.9, x)"
+    data[2]["spec"]["indicator"]["spec"]["ratioMetric"]["good"]["metricSource"]["spec"]["query"] = (
+        "histogram_quantile(0.9, x)"
+    )
     with pytest.raises(SpecFileError) as err:
         load_openslo(data, "c.yaml")
     lines = err.value.problems
@@ -65,4 +65,6 @@ def test_a_file_of_unknown_kinds_says_so():
     data.append({"apiVersion": "openslo/v1", "kind": "AlertPolicy"})
     with pytest.raises(SpecFileError) as err:
         load_openslo(data, "c.yaml")
-    assert err.value.problems == ('c.yaml: [3].kind: "AlertPolicy" is not supported (Service, SLO)',)
+    assert err.value.problems == (
+        'c.yaml: [3].kind: "AlertPolicy" is not supported (Service, SLO)',
+    )

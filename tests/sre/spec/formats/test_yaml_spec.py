@@ -40,7 +40,9 @@ def test_example_loads_durations_and_percentages():
 def test_bad_duration_is_one_line_with_file_and_path():
     data = doc()
     data["slos"][1]["window"] = "7x"
-    assert problems(data) == ['orders.yaml: slos[1].window: "7x" is not a duration (write e.g. "10m", "26h")']
+    assert problems(data) == [
+        'orders.yaml: slos[1].window: "7x" is not a duration (write e.g. "10m", "26h")'
+    ]
 
 
 def test_every_problem_is_reported_not_only_the_first():
@@ -51,7 +53,7 @@ def test_every_problem_is_reported_not_only_the_first():
     lines = problems(data)
     assert len(lines) == 3
     assert lines[0].startswith("orders.yaml: slos[0].colour: unknown field of SLO (known: name,")
-    assert lines[1] == "orders.yaml: alerts[0].priority: \"P9\" is not one of P0, P1, P2, P3"
+    assert lines[1] == 'orders.yaml: alerts[0].priority: "P9" is not one of P0, P1, P2, P3'
     assert lines[2].startswith("orders.yaml: alerts[1].for: -5 is not a duration")
 
 
