@@ -13,8 +13,8 @@ Supported subset (anything else is refused naming the field):
   `metric`; Sloth's `[{{.window}}]` placeholder is allowed and ignored).
 
 Every alert of one SLO shares the hand-written page `runbooks/slos/<SLO name>.md` (sections
-Meaning, Impact, Mitigation). The status label's other value is the SLO type's default (`failure` for a `good` query,
-`success` for a `bad` one).
+Meaning, Impact, Mitigation). The status label's other value is the SLO type's default
+(`failure` for a `good` query, `success` for a `bad` one).
 """
 
 from __future__ import annotations

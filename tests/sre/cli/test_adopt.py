@@ -30,7 +30,7 @@ def sre(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("SRE_SERVICE", None)
     return subprocess.run(
-        [sys.executable, "-c", BLOCKED, *args]
+        [sys.executable, "-c", BLOCKED, *args],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -82,7 +82,8 @@ def test_sre_runs_without_pipeline(tmp_path: Path):
 
 
 def test_a_spec_error_is_one_line_and_exit_2(tmp_path: Path):
-    spec = (ROOT / "examples/orders-etl/sre.yaml").read_text().replace("window: 30d", 'window: "7x"')
+    spec = (ROOT / "examples/orders-etl/sre.yaml").read_text()
+    spec = spec.replace("window: 30d", 'window: "7x"')
     (tmp_path / "orders.yaml").write_text(spec)
     result = sre("generate", "--service", "orders.yaml", cwd=tmp_path)
     assert result.returncode == 2
