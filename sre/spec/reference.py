@@ -76,7 +76,7 @@ def _type(hint: Any) -> str:
         return f"mapping of {_type(args[0])} to {_type(args[1])}"
     if isinstance(hint, type) and issubclass(hint, Enum):
         return " \\| ".join(f"`{m.value}`" for m in hint)
-    if dataclasses.is_dataclass(hint):
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
         return f"[{hint.__name__}](#{hint.__name__.lower()})"
     names = {str: "string", int: "integer", float: "number", bool: "boolean"}
     return names.get(hint, getattr(hint, "__name__", str(hint)))

@@ -125,7 +125,7 @@ def _slo(doc: Mapping[str, Any], path: str, problems: Problems) -> SLO | None:
     if sel[0] != total[0] or not sel[1] or total[1]:
         problems.add(f"{ipath}.ratioMetric", "good/bad must be total's counter with one label")
         return None
-    values = {"good": sel[2]} if part == "good" else {"bad": sel[2]}
+    good, bad = (sel[2], "failure") if part == "good" else ("success", sel[2])
     try:
         return SLO(
             name=str(meta.get("name")),
@@ -136,7 +136,8 @@ def _slo(doc: Mapping[str, Any], path: str, problems: Problems) -> SLO | None:
             description=str(spec.get("description") or ""),
             window=window,
             status_label=sel[1],
-            **values,
+            good=good,
+            bad=bad,
         )
     except (SpecError, TypeError, ValueError) as exc:
         problems.add(path, str(exc))

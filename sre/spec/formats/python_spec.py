@@ -36,7 +36,7 @@ def _import_file(path: Path) -> types.ModuleType:
 
 def _field_problem(instance: Any) -> str | None:
     """The first field of a spec object whose value does not have its declared type."""
-    cls = type(instance)
+    cls: type = type(instance)
     for name, hint in field_hints(cls).items():
         quiet = Problems("")
         value = getattr(instance, name)
