@@ -57,8 +57,10 @@ def read_content(runbooks: Path) -> dict[str, str]:
     }
 
 
-def render(project: Project, env: str, content: Mapping[str, str]) -> dict[str, str]:
-    """Relative path -> file text for every artefact."""
+def render(project: Project | str, env: str, content: Mapping[str, str]) -> dict[str, str]:
+    """Relative path -> file text for every artefact (`project`: one, or a spec reference)."""
+    if isinstance(project, str):
+        project = Project(project, "--service", Path("runbooks"), Path())
     service = load_project(project)
     header = _header(project.service, env)
     return {p: serialize(p, d, header) for p, d in artefacts(service, env, content).items()}

@@ -77,7 +77,7 @@ def _guarded_import(label: str, do_import: Any) -> types.ModuleType:
     except SpecFileError:
         raise
     except ImportError as exc:
-        raise SpecFileError([f"{label}: cannot import: {exc}"]) from exc
+        raise SpecFileError([f"{label}: cannot import {label.partition(':')[0]!r}: {exc}"]) from exc
     except (SpecError, TypeError, ValueError, AttributeError, KeyError, NameError) as exc:
         # The spec's own code failed while building the spec: say where, in one line.
         place, problem = _where(exc)
