@@ -61,10 +61,16 @@ def test_example_artefacts_are_up_to_date(name: str):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_sre_check_passes_on_the_example(name: str, tmp_path: Path):
+    result = sre("check", "-q", "--site-dir", str(tmp_path / "site"), cwd=ROOT / "examples" / name)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_sre_runs_without_pipeline(tmp_path: Path):
     example = ROOT / "examples" / "orders-etl"
     assert sre("generate", "--out", str(tmp_path / "out"), cwd=example).returncode == 0
-    checked = sre("check", "-q", cwd=example)
+    checked = sre("check", "-q", "--site-dir", str(tmp_path / "site"), cwd=example)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     payload = tmp_path / "alert.json"
     payload.write_text(
