@@ -24,7 +24,7 @@ setup: $(STAMP)  ## create .venv and install the project with its dev tools
 demo: setup  ## the incident loop, live: stale data and corrupted silver remediated, two timelines
 	$(BIN)/python scripts/demo.py --lake $(LAKE) --root build/demo-run $(if $(KEEP),--keep)
 
-.PHONY: stack-up stack-down mttr
+.PHONY: stack-up stack-down mttr ha-drill
 stack-up: setup  ## start Pushgateway, Prometheus, Alertmanager, sre serve on loopback and keep them
 	$(BIN)/sre generate --env demo --out build/demo
 	$(BIN)/sre stack up --dir build/demo-run/stack --artefacts build/demo --env demo \
@@ -35,6 +35,9 @@ stack-down:  ## stop the stack that stack-up (or make demo KEEP=1) left running
 
 mttr: setup  ## time to repair: each incident replayed MTTR_N (3) times on the real stack, medians
 	$(BIN)/python scripts/mttr.py --runs $(or $(MTTR_N),3)
+
+ha-drill: setup  ## exactly once on the HA topology (3 Alertmanagers, 2+2 replicas) under each fault
+	$(BIN)/python scripts/ha_drill.py --root build/ha-drill --rounds $(or $(HA_ROUNDS),1)
 
 test: setup  ## run the whole test suite (real SeaweedFS included)
 	$(BIN)/pytest

@@ -33,6 +33,7 @@ from sre.remediation.metrics import RemediationMetrics
 from sre.remediation.run import make_plan
 from sre.remediation.server import ActionPool, Credentials
 from sre.remediation.server import serve as start_server
+from sre.remediation.state.liveness import default_owner
 
 
 def _secrets(paths: tuple[Path, ...]) -> tuple[bytes, ...]:
@@ -80,6 +81,13 @@ def _secrets(paths: tuple[Path, ...]) -> tuple[bytes, ...]:
     type=click.IntRange(1, 64),
     help="Runs carried out at once (each on its own thread; the worker keeps draining).",
 )
+@click.option(
+    "--replica-id",
+    envvar="SRE_REPLICA_ID",
+    metavar="NAME",
+    help="This replica's name in the runs it owns; keep it stable across restarts (a pod or "
+    "compose service name). Default: HOST:PORT.",
+)
 def serve(
     host: str,
     port: int,
@@ -94,6 +102,7 @@ def serve(
     prometheus: str | None,
     alertmanager: str | None,
     parallel: int,
+    replica_id: str | None,
 ) -> None:
     """Receive Alertmanager webhooks at POST /alertmanager and remediate, once per episode.
 
@@ -108,7 +117,7 @@ def serve(
             ExitCode.USAGE,
         )
     service = spec(service_path, env_name)
-    store = open_state_store(state_url, service.name)
+    store = open_state_store(state_url, service.name, replica_id or default_owner(port))
     metrics = RemediationMetrics(CollectorRegistry(), (p.action for p in service.remediation))
     deps = deps_from(lake, quarantine, backup, prometheus)
     guard = AlertmanagerGuard(alertmanager) if alertmanager else None
@@ -144,7 +153,8 @@ def serve(
     finally:
         worker.stop()
         worker.join(timeout=30)
-        deps.children.terminate_all()  # a run cut short is recorded on the next start
+        # Commands run on under their supervisors: the replica that starts next on this host
+        # (same --replica-id) finds each one and records its real exit (Command.resume).
         pool.shutdown(wait=False)
         server.server_close()
 
@@ -187,7 +197,9 @@ def simulate(
     found: list[dict[str, Any]] = []
     for alert in note.alerts:
         chosen = targets_of(alert, service.remediation, registry)
-        episode, stale = store.episode_of(alert.fingerprint, alert.starts_at.timestamp())
+        episode, stale = store.episode_of(
+            alert.fingerprint, alert.starts_at.timestamp(), time.time()
+        )
         facts = store.facts(
             [(p.action, t) for p, t in chosen if isinstance(t, str)],
             fingerprint=alert.fingerprint,

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from sre.cli.common import fail, service_options
-from sre.stack import StackError, StackSpec, down, status, up
+from sre.stack import Shape, StackError, StackSpec, down, status, up
 
 FOLDER = Path("build/stack")
 
@@ -48,6 +48,19 @@ def stack() -> None:
 @click.option("--lake", metavar="URL", help="The lake the pipeline and the actions work on.")
 @click.option("--quarantine", metavar="URL", help="Where quarantine moves objects.")
 @click.option("--backup", metavar="URL", help="Where backups are read and written.")
+@click.option(
+    "--ha",
+    is_flag=True,
+    help="The highly available topology: 3 Alertmanager peers in a cluster, 2 Prometheus "
+    "replicas (replica label dropped from alerts), 2 sre serve replicas on --state.",
+)
+@click.option(
+    "--state",
+    "state_url",
+    metavar="URL",
+    help="The remediation state all replicas share (postgresql://...); needed with --ha. "
+    "Default: a SQLite file in --dir.",
+)
 @click.option("--no-install", is_flag=True, help="Never apt-get install missing packages.")
 @click.option("--json", "as_json", is_flag=True, help="Print the stack record as JSON.")
 def up_cmd(
@@ -58,6 +71,8 @@ def up_cmd(
     lake: str | None,
     quarantine: str | None,
     backup: str | None,
+    ha: bool,
+    state_url: str | None,
     no_install: bool,
     as_json: bool,
 ) -> None:
@@ -72,6 +87,8 @@ def up_cmd(
         quarantine=quarantine,
         backup=backup,
         install=not no_install,
+        shape=Shape.ha() if ha else Shape(),
+        state_url=state_url,
     )
     try:
         record = up(spec)
@@ -81,7 +98,7 @@ def up_cmd(
         click.echo(record.to_json(), nl=False)
         return
     for name, url in record.urls.items():
-        click.echo(f"{name:<13} {url:<28} pid {record.pids[name]}")
+        click.echo(f"{name:<14} {url:<28} pid {record.pids[name]}")
     click.echo(f"logs in {folder / 'logs'}; stop with: sre stack down --dir {folder}")
 
 

@@ -41,9 +41,9 @@ def actions() -> Registry:
         fail(str(exc), ExitCode.USAGE)
 
 
-def open_state_store(url: str, service: str = "") -> StateStore:
+def open_state_store(url: str, service: str = "", owner: str | None = None) -> StateStore:
     try:
-        return StateStore.open(url, service)
+        return StateStore.open(url, service, owner)
     except SreError as exc:
         fail(str(exc), ExitCode.UNAVAILABLE)
 

@@ -14,7 +14,10 @@ again once), the typed `params` a policy may give it (checked when the spec load
 - `plan(target, params, facts, incident)`: pure, returns a `Plan` (a dry run prints it);
 - `apply(plan, params, deps, incident)`: acts, through the clients in `deps` only;
 - `verify(plan, outcome, params, deps, alert)`: did it work (the engine records the answer);
-- `undo(record, deps)`: reverse a run from the undo record `apply` returned, when it can.
+- `undo(record, deps)`: reverse a run from the undo record `apply` returned, when it can
+  (an action that changes things step by step saves it first through `deps.checkpoint.undo`);
+- `resume(progress, params, deps)`: after a restart, what a run whose process stopped really
+  did, from what it saved through `deps.checkpoint.progress` (None: cannot tell).
 
 `BaseAction` gives the usual defaults; see `examples/plugins/` for a complete plugin.
 """
@@ -209,6 +212,8 @@ class Action(Protocol):
 
     def undo(self, record: Mapping[str, Any], deps: Deps) -> Outcome: ...
 
+    def resume(self, progress: Mapping[str, Any], params: Params, deps: Deps) -> Outcome | None: ...
+
 
 class BaseAction:
     """Defaults: not destructive, not idempotent, no undo, lock per (action, target), nothing
@@ -246,3 +251,9 @@ class BaseAction:
 
     def undo(self, record: Mapping[str, Any], deps: Deps) -> Outcome:
         raise RemediationError(f"{self.name} has no undo", action=self.name, target="")
+
+    def resume(self, progress: Mapping[str, Any], params: Params, deps: Deps) -> Outcome | None:
+        """After a restart: what a run whose process stopped really did, from the progress it
+        saved (`deps.checkpoint.progress`); may wait for work still going on. None: cannot
+        tell, so the run is started again (idempotent actions) or recorded failed."""
+        return None

@@ -7,11 +7,6 @@ a one-line error naming the missing option otherwise.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import subprocess
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,7 +17,7 @@ from sre.errors import RemediationError
 from sre.remediation.payload import Alert
 from sre.storage import ObjectStore
 
-__all__ = ["Children", "Deps", "PostCheck", "Stores"]
+__all__ = ["Checkpoint", "Deps", "PostCheck", "Stores"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,30 +35,21 @@ class PostCheck(Protocol):
     def cleared(self, alert: Alert) -> tuple[bool, str]: ...
 
 
-class Children:
-    """The child processes actions started, so a stopping `sre serve` can end them (a command
-    left running after its supervisor died would be started again beside itself)."""
+class Checkpoint:
+    """Where an action writes down, while it runs, what a restart needs to know.
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._live: set[subprocess.Popen[bytes]] = set()
+    `undo(doc)` saves the undo record before the action changes anything and again as it goes,
+    so `sre runs undo` works after a kill at any point; `progress(doc)` saves what it started
+    (a child's pid and output folder), so a restart can find out what really happened
+    (`Action.resume`). The runner gives each run one that writes to its row in the state store;
+    this default, for a run with no row (tests, `sre remediate` without a store), keeps nothing.
+    """
 
-    def add(self, child: subprocess.Popen[bytes]) -> None:
-        with self._lock:
-            self._live.add(child)
+    def undo(self, doc: Mapping[str, Any]) -> None:
+        return None
 
-    def discard(self, child: subprocess.Popen[bytes]) -> None:
-        with self._lock:
-            self._live.discard(child)
-
-    def terminate_all(self) -> int:
-        """SIGTERM every live child's process group; returns how many there were."""
-        with self._lock:
-            live = list(self._live)
-        for child in live:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(child.pid, signal.SIGTERM)
-        return len(live)
+    def progress(self, doc: Mapping[str, Any]) -> None:
+        return None
 
 
 def _utcnow() -> datetime:
@@ -76,8 +62,9 @@ class Deps:
     env: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     prometheus: PostCheck | None = None
     kubernetes: Callable[[], Any] | None = None  # returns a kubernetes ApiClient
-    children: Children = field(default_factory=Children)
     now: Callable[[], datetime] = _utcnow
+    checkpoint: Checkpoint = field(default_factory=Checkpoint)
+    work: str = ""  # a local folder for run files (command output); default: the temp folder
 
     def need_stores(self, action: str) -> Stores:
         if self.stores is None:

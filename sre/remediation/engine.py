@@ -12,14 +12,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sre.errors import SreError, UnsafeTarget
 from sre.remediation.action import Plan
 from sre.remediation.evaluate import Verdict, evaluate, over_blast_radius, targets_of
 from sre.remediation.metrics import RemediationMetrics
-from sre.remediation.payload import Alert, Notification, alert_json, parse, parse_alert
+from sre.remediation.payload import Alert, Notification, alert_json, parse
+from sre.remediation.recovery import Recovery
 from sre.remediation.registry import Registry
 from sre.remediation.run import Runner, make_plan
 from sre.remediation.state import StateStore
@@ -46,6 +47,7 @@ class RemediationEngine:
     dispatch: Callable[[Job], None] = inline
     clock: Callable[[], float] = time.time
     max_runs_per_minute: int = 30  # global, across replicas: a storm cannot stampede
+    recovery: Recovery = field(default_factory=Recovery)
 
     # -- while the request is open -------------------------------------------------------------
 
@@ -59,9 +61,7 @@ class RemediationEngine:
             for policy, target in targets_of(alert, self.policies, self.registry):
                 if isinstance(target, UnsafeTarget):
                     refusals.append(
-                        self._row(
-                            alert, policy, "refused_target", str(target), target=target.target
-                        )
+                        self.row(alert, policy, "refused_target", str(target), target=target.target)
                     )
                     self.metrics.remediations.labels(policy.action, "refused_target").inc()
         return self.store.admit(body, self.clock(), refusals), note
@@ -69,42 +69,8 @@ class RemediationEngine:
     # -- in the worker -------------------------------------------------------------------------
 
     def recover(self) -> int:
-        """Runs left `running` by a stopped process: an idempotent one starts again once (its
-        second attempt); any other ends `failed` and is audited, never silently lost."""
-        stuck = self.store.interrupted()
-        for run in stuck:
-            policy = self._policy(run["alertname"], run["action"])
-            alert = parse_alert(run["alert"])
-            action = self.registry.actions.get(run["action"])
-            again = policy is not None and action is not None and action.restartable(policy.params)
-            if action is not None:  # its holder is gone; the lock would outlast the run
-                self.store.break_lock(action.lock(run["target"]))
-            if again and policy is not None and self.store.restart(run["id"], self.clock()):
-                self._audit(
-                    alert,
-                    run["episode"],
-                    policy,
-                    "restarted",
-                    "interrupted by a restart: attempt 2 of an idempotent action",
-                    target=run["target"],
-                    run=run["id"],
-                )
-                self._dispatch([(run["id"], policy, run["target"], alert, run["episode"])])
-                continue
-            reason = "interrupted: the service stopped during the run; check the target"
-            self.store.finish(run["id"], "failed", {"error": reason}, self.clock())
-            row = self._row(
-                alert,
-                policy,
-                "failed",
-                reason,
-                episode=run["episode"],
-                target=run["target"],
-                run=run["id"],
-            )
-            self.store.record(self.clock(), **{**row, "action": run["action"]})
-            self.metrics.remediations.labels(run["action"], "failed").inc()
-        return len(stuck)
+        """At start: take back this replica's runs left `running` (see `recovery`)."""
+        return self.recovery.at_start(self)
 
     def refresh_gauges(self) -> None:
         """Kill switches and circuits are set from the CLI into the database: mirror them."""
@@ -118,6 +84,7 @@ class RemediationEngine:
     def drain(self) -> int:
         """Process every stored, unprocessed delivery in arrival order; returns how many."""
         self.refresh_gauges()
+        self.recovery.tick(self)  # runs of replicas that stopped
         done = 0
         while batch := self.store.claim(self.clock()):
             for delivery, body in batch:
@@ -135,16 +102,21 @@ class RemediationEngine:
                 self.handle(delivery, alert)
             except SreError as exc:  # one bad alert must not stop the rest of the group
                 log.error("alert %s (%s) not handled: %s", alert.name, alert.fingerprint, exc)
-                self._audit(alert, None, None, "error", f"not handled: {exc}")
+                self.audit(alert, None, None, "error", f"not handled: {exc}")
 
     def handle(self, delivery: int, alert: Alert) -> None:
         starts = alert.starts_at.timestamp()
         if alert.status == "resolved":
-            ends = alert.ends_at.timestamp() if alert.ends_at else self.clock()
-            self.store.resolved(alert.fingerprint, alert.name, starts, ends)
+            ends = alert.ends_at.timestamp() if alert.ends_at else None
+            if not self.store.resolved(alert.fingerprint, alert.name, starts, ends, self.clock()):
+                self.audit(alert, None, None, "resolve_ignored", "closes no open episode")
             return
         chosen = targets_of(alert, self.policies, self.registry)
-        episode = self.store.firing(alert.fingerprint, alert.name, starts) if chosen else None
+        episode = (
+            self.store.firing(alert.fingerprint, alert.name, starts, self.clock())
+            if chosen
+            else None
+        )
         facts = self.store.facts(
             [(p.action, t) for p, t in chosen if isinstance(t, str)],
             fingerprint=alert.fingerprint,
@@ -159,7 +131,7 @@ class RemediationEngine:
             if run is not None and verdict.policy is not None and episode is not None:
                 acting.append((run, verdict.policy, verdict.target, alert, episode.id))
         if acting:
-            self._dispatch(acting)
+            self.dispatch_runs(acting)
 
     def _settle(
         self, delivery: int, alert: Alert, episode: int | None, verdict: Verdict
@@ -167,7 +139,7 @@ class RemediationEngine:
         """Audit one verdict and record its run; returns the run when it is to act now."""
         policy, target = verdict.policy, verdict.target
         if policy is None:
-            self._audit(alert, episode, None, verdict.outcome, verdict.reason)
+            self.audit(alert, episode, None, verdict.outcome, verdict.reason)
             return None
         if verdict.outcome == "refused_target":
             if not self.store.refused_at_admission(delivery, alert.fingerprint, policy.action):
@@ -215,7 +187,7 @@ class RemediationEngine:
             reason = "this episode already has a run"
             self._refuse(alert, episode, policy, "skipped_duplicate", reason, target)
             return None
-        self._audit(
+        self.audit(
             alert,
             episode,
             policy,
@@ -230,7 +202,7 @@ class RemediationEngine:
             return None
         return run
 
-    def _dispatch(self, runs: list[tuple[int, RemediationPolicy, str, Alert, int]]) -> None:
+    def dispatch_runs(self, runs: list[tuple[int, RemediationPolicy, str, Alert, int]]) -> None:
         """One job per alert: its runs go in policy order (quarantine, restore, then rerun)."""
 
         def job() -> None:
@@ -247,7 +219,7 @@ class RemediationEngine:
 
         self.dispatch(job)
 
-    def _policy(self, alertname: str, action: str) -> RemediationPolicy | None:
+    def policy_of(self, alertname: str, action: str) -> RemediationPolicy | None:
         return next(
             (p for p in self.policies if p.alertname == alertname and p.action == action), None
         )
@@ -262,10 +234,10 @@ class RemediationEngine:
         target: str,
         plan: Plan | None = None,
     ) -> None:
-        self._audit(alert, episode, policy, outcome, reason, target=target, plan=plan)
+        self.audit(alert, episode, policy, outcome, reason, target=target, plan=plan)
         self.metrics.remediations.labels(policy.action, outcome).inc()
 
-    def _row(
+    def row(
         self,
         alert: Alert,
         policy: RemediationPolicy | None,
@@ -291,7 +263,7 @@ class RemediationEngine:
             "plan": plan.json() if plan else None,
         }
 
-    def _audit(
+    def audit(
         self,
         alert: Alert,
         episode: int | None,
@@ -301,7 +273,7 @@ class RemediationEngine:
         **extra: Any,
     ) -> None:
         self.store.record(
-            self.clock(), **self._row(alert, policy, outcome, reason, episode=episode, **extra)
+            self.clock(), **self.row(alert, policy, outcome, reason, episode=episode, **extra)
         )
 
 

@@ -9,19 +9,20 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
 from sre.errors import SreError
 from sre.remediation.action import Deps, Outcome, Plan, Verification
+from sre.remediation.deps import Checkpoint
 from sre.remediation.metrics import RemediationMetrics
 from sre.remediation.payload import Alert
 from sre.remediation.registry import Registry
 from sre.remediation.state import StateStore
 from sre.spec.remediation import RemediationPolicy
 
-__all__ = ["Guard", "Runner", "make_plan"]
+__all__ = ["Guard", "RunCheckpoint", "Runner", "make_plan"]
 
 log = logging.getLogger("sre.remediation")
 
@@ -34,6 +35,19 @@ class Guard(Protocol):
     def silence(self, alert: Alert, minutes: int, comment: str) -> str | None: ...
 
     def expire(self, silence_id: str) -> None: ...
+
+
+class RunCheckpoint(Checkpoint):
+    """A run's checkpoint: the undo record and the progress go to its row at once."""
+
+    def __init__(self, store: StateStore, run: int) -> None:
+        self.store, self.run = store, run
+
+    def undo(self, doc: Mapping[str, Any]) -> None:
+        self.store.update(self.run, undo=dict(doc))
+
+    def progress(self, doc: Mapping[str, Any]) -> None:
+        self.store.update(self.run, progress=dict(doc))
 
 
 def make_plan(
@@ -81,8 +95,10 @@ class Runner:
         try:
             if self.guard is not None:
                 silence = self.guard.silence(alert, 60, f"sre run {run}: {policy.action}")
+                if silence:  # saved first: if this process dies, whoever recovers expires it
+                    self.store.update(run, result={"silence": silence})
             try:
-                outcome = action.apply(plan, policy.params, self.deps, incident)
+                outcome = action.apply(plan, policy.params, self.deps_for(run), incident)
             except SreError as exc:
                 outcome = Outcome(False, detail=str(exc))
             # The silence covers the action only: while it holds, Alertmanager drops the
@@ -107,6 +123,37 @@ class Runner:
         }
         status = outcome.status or ("success" if outcome.ok and verification.ok else "failed")
         return self.finish(run, policy, alert, plan.target, status, result, undo=outcome.undo)
+
+    def deps_for(self, run: int) -> Deps:
+        """The deps of one run: its checkpoint writes to the run's row."""
+        return replace(self.deps, checkpoint=RunCheckpoint(self.store, run))
+
+    def resume(
+        self, run: Mapping[str, Any], policy: RemediationPolicy, alert: Alert, outcome: Outcome
+    ) -> str:
+        """Record what an interrupted run really did, found by `Action.resume`."""
+        self.expire_silence(run)
+        action = self.registry.get(policy.action)
+        plan = Plan(policy.action, run["target"], ())
+        try:
+            verification = action.verify(plan, outcome, policy.params, self.deps, alert)
+        except SreError as exc:
+            verification = Verification(False, str(exc))
+        result: dict[str, Any] = {
+            "detail": f"found after a restart: {outcome.detail}",
+            "verified": verification.ok,
+            "verification": verification.detail,
+            "done": [asdict(s) for s in outcome.done],
+            "evidence": dict(outcome.evidence),
+        }
+        status = outcome.status or ("success" if outcome.ok and verification.ok else "failed")
+        return self.finish(run["id"], policy, alert, run["target"], status, result)
+
+    def expire_silence(self, run: Mapping[str, Any]) -> None:
+        """The silence a stopped process set for its run would mute the alert for an hour."""
+        silence = (run.get("result") or {}).get("silence")
+        if silence and self.guard is not None:
+            self.guard.expire(str(silence))
 
     def finish(
         self,

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from sre.stack.errors import StackError
 from sre.stack.packages import PACKAGES, ensure_binaries
-from sre.stack.stack import Running, StackSpec, down, running, status, up
+from sre.stack.stack import Running, Shape, StackSpec, down, running, status, up
 
 __all__ = [
     "PACKAGES",
     "Running",
+    "Shape",
     "StackError",
     "StackSpec",
     "down",

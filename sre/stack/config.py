@@ -25,29 +25,42 @@ __all__ = ["FAST_GROUP_INTERVAL", "alertmanager_config", "prometheus_config"]
 FAST_GROUP_INTERVAL = "1s"
 PUSHGATEWAY_JOB = "pushgateway"
 REMEDIATOR_JOB = "sre-remediator"
+REPLICA_LABEL = "replica"
 
 
 def prometheus_config(
     *,
     pushgateway: str,
-    remediator: str,
-    alertmanager: str,
+    remediators: Sequence[str],
+    alertmanagers: Sequence[str],
     rule_files: Sequence[str],
     interval: str = "1s",
+    replica: str | None = None,
 ) -> dict[str, Any]:
     """Scrape the Pushgateway (keeping the pushed `job`) and `sre serve`, evaluate the rules,
-    send alerts to Alertmanager. Addresses are host:port."""
+    send alerts to every Alertmanager. Addresses are host:port.
+
+    `replica` (an HA pair) becomes the `replica` external label, which the alerts drop again
+    (`alert_relabel_configs`): both replicas then send one alert with one fingerprint, and
+    Alertmanager deduplicates them instead of notifying twice."""
+    alerting: dict[str, Any] = {
+        "alertmanagers": [{"static_configs": [{"targets": list(alertmanagers)}]}]
+    }
+    doc: dict[str, Any] = {"global": {"scrape_interval": interval, "evaluation_interval": interval}}
+    if replica is not None:
+        doc["global"]["external_labels"] = {REPLICA_LABEL: replica}
+        alerting["alert_relabel_configs"] = [{"action": "labeldrop", "regex": REPLICA_LABEL}]
     return {
-        "global": {"scrape_interval": interval, "evaluation_interval": interval},
+        **doc,
         "rule_files": list(rule_files),
-        "alerting": {"alertmanagers": [{"static_configs": [{"targets": [alertmanager]}]}]},
+        "alerting": alerting,
         "scrape_configs": [
             {
                 "job_name": PUSHGATEWAY_JOB,
                 "honor_labels": True,
                 "static_configs": [{"targets": [pushgateway]}],
             },
-            {"job_name": REMEDIATOR_JOB, "static_configs": [{"targets": [remediator]}]},
+            {"job_name": REMEDIATOR_JOB, "static_configs": [{"targets": list(remediators)}]},
         ],
     }
 

@@ -144,7 +144,9 @@ class Observer:
         return found
 
     def post(self, body: bytes) -> int:
-        """POST a delivery to the webhook as Alertmanager does; returns the HTTP status."""
+        """POST a delivery to the webhook as Alertmanager does; returns the HTTP status (an
+        HTTP error raises `urllib.error.HTTPError`; a refused or reset connection is retried
+        for 10 s)."""
         token = Path(self.stack.token_file).read_text(encoding="utf-8").strip()
         request = urllib.request.Request(
             self.stack.webhook,
@@ -152,6 +154,13 @@ class Observer:
             method="POST",
             headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
         )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            status: int = response.status
-            return status
+        for attempt in range(20):  # as Alertmanager does, retry while the replica restarts
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    status: int = response.status
+                    return status
+            except (ConnectionError, urllib.error.URLError) as exc:
+                if isinstance(exc, urllib.error.HTTPError) or attempt == 19:
+                    raise
+                time.sleep(0.5)
+        raise AssertionError("unreachable")

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
-import shutil
 import subprocess
 import sys
 import time
@@ -23,18 +21,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from sre.generate.alertmanager import ALERTMANAGER_FILE
-from sre.stack import config, processes
+from sre.stack import config, processes, topology
 from sre.stack.errors import StackError
 from sre.stack.packages import ensure_binaries
+from sre.stack.topology import Shape
 
-__all__ = ["Running", "StackSpec", "down", "running", "status", "up"]
+__all__ = ["Running", "Shape", "StackSpec", "down", "recorded", "running", "save", "status", "up"]
 
 RECORD = "stack.json"
 READY_TIMEOUT = 60.0
-ORDER = ("pushgateway", "alertmanager", "remediator", "prometheus")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +46,8 @@ class StackSpec:
     backup: str | None = None
     interval: str = "1s"
     install: bool = True
+    shape: Shape = field(default_factory=Shape)  # Shape.ha(): 3 Alertmanagers, 2 + 2 replicas
+    state_url: str | None = None  # default: a SQLite file in the folder (one replica only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,104 +82,6 @@ class Running:
         return cls(**doc)
 
 
-def _local(location: str | None) -> str | None:
-    if location is None or "://" in location:
-        return location
-    return str(Path(location).resolve())
-
-
-def _prepare(spec: StackSpec, ports: Mapping[str, int]) -> tuple[Path, Path]:
-    """Write the token and both configs; return (prometheus.yml, alertmanager.yml)."""
-    folder = spec.folder
-    for sub in ("logs", "prometheus-data", "alertmanager-data"):
-        shutil.rmtree(folder / sub, ignore_errors=True)
-        (folder / sub).mkdir(parents=True)
-    (folder / "state.db").unlink(missing_ok=True)
-    token = folder / "webhook-token"
-    token.write_text(secrets.token_urlsafe(24) + "\n")
-    token.chmod(0o600)
-    rules = sorted((spec.artefacts / "alerts").glob("*.rules.yml"))
-    generated = spec.artefacts / ALERTMANAGER_FILE
-    if not rules or not generated.is_file():
-        raise StackError(
-            f"no generated rules or {ALERTMANAGER_FILE} under {spec.artefacts}: run "
-            f"`sre generate --env {spec.env} --out {spec.artefacts}` first"
-        )
-    addr = {name: f"127.0.0.1:{port}" for name, port in ports.items()}
-    prom = folder / "prometheus.yml"
-    prom.write_text(
-        yaml.safe_dump(
-            config.prometheus_config(
-                pushgateway=addr["pushgateway"],
-                remediator=addr["remediator"],
-                alertmanager=addr["alertmanager"],
-                rule_files=[str(r.resolve()) for r in rules],
-                interval=spec.interval,
-            ),
-            sort_keys=False,
-        )
-    )
-    am = folder / "alertmanager.yml"
-    am.write_text(
-        yaml.safe_dump(
-            config.alertmanager_config(
-                yaml.safe_load(generated.read_text()),
-                webhook_url=f"http://{addr['remediator']}/alertmanager",
-                token_file=str(token.resolve()),
-            ),
-            sort_keys=False,
-        )
-    )
-    return prom, am
-
-
-def _argv(spec: StackSpec, bins: Mapping[str, str], ports: Mapping[str, int]) -> dict[str, Any]:
-    folder = spec.folder.resolve()
-    url = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    serve = [str(Path(sys.executable).parent / "sre"), "serve", "--host", "127.0.0.1"]
-    serve += ["--port", str(ports["remediator"]), "--state", f"sqlite:///{folder / 'state.db'}"]
-    serve += ["--token-file", str(folder / "webhook-token")]
-    if spec.service:
-        serve += ["--service", spec.service]
-    serve += ["--env", spec.env, "--alertmanager", url["alertmanager"]]
-    serve += ["--prometheus", url["prometheus"]]
-    for flag, value in (("--lake", spec.lake), ("--quarantine", spec.quarantine)):
-        if value:
-            serve += [flag, str(_local(value))]
-    if spec.backup:
-        serve += ["--backup", str(_local(spec.backup))]
-    return {
-        "pushgateway": [
-            bins["prometheus-pushgateway"],
-            f"--web.listen-address=127.0.0.1:{ports['pushgateway']}",
-            # Debian's build persists to /var/lib/prometheus/pushgateway.data by default, which
-            # every Pushgateway on the machine shares: metrics of other runs would come back.
-            "--persistence.file=",
-        ],
-        "alertmanager": [
-            bins["prometheus-alertmanager"],
-            f"--config.file={folder / 'alertmanager.yml'}",
-            f"--storage.path={folder / 'alertmanager-data'}",
-            f"--web.listen-address=127.0.0.1:{ports['alertmanager']}",
-            "--cluster.listen-address=",
-            f"--web.external-url={url['alertmanager']}",
-        ],
-        "remediator": serve,
-        "prometheus": [
-            bins["prometheus"],
-            f"--config.file={folder / 'prometheus.yml'}",
-            f"--storage.tsdb.path={folder / 'prometheus-data'}",
-            f"--web.listen-address=127.0.0.1:{ports['prometheus']}",
-            "--web.enable-lifecycle",
-            f"--web.external-url={url['prometheus']}",
-            # Re-send alerts every interval, not every minute: when an alert clears while the
-            # engine's silence is still on, Alertmanager drops the muted resolved notice, and
-            # only a re-send brings it (the notice closes the episode).
-            f"--rules.alert.resend-delay={spec.interval}",
-        ],
-    }
-
-
 def _answers(url: str) -> Callable[[], bool]:
     return lambda: processes.get(url) is not None
 
@@ -196,17 +95,27 @@ def _scraped(prometheus: str) -> bool:
     }
 
 
+def _peers_joined(alertmanager: str, peers: int) -> bool:
+    status = json.loads(processes.get(f"{alertmanager}/api/v2/status"))
+    return len(status.get("cluster", {}).get("peers") or []) >= peers
+
+
 def up(spec: StackSpec) -> Running:
     """Start the stack and wait until it is ready; on any failure stop what was started."""
     spec.folder.mkdir(parents=True, exist_ok=True)
     if any(status(spec.folder).get("alive", {}).values()):
         raise StackError(f"a stack is already running from {spec.folder}: sre stack down first")
+    if spec.shape.remediators > 1 and not spec.state_url:
+        raise StackError("several sre serve replicas share one database: give --state URL")
     bins = ensure_binaries(install=spec.install)
-    ports = {name: processes.free_port() for name in ORDER}
-    _prepare(spec, ports)
-    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    ports = {name: processes.free_port() for name in topology.port_names(spec.shape)}
+    if not spec.state_url:
+        (spec.folder / "state.db").unlink(missing_ok=True)
+    state_url = spec.state_url or f"sqlite:///{(spec.folder / 'state.db').resolve()}"
+    parts = topology.components(spec, bins, spec.shape, ports, state_url)
+    urls = {c.name: c.url for c in parts}
     env_for_pipeline = {"PUSHGATEWAY_URL": urls["pushgateway"]}
-    lake = _local(spec.lake)
+    lake = topology.local(spec.lake)
     if lake:
         env_for_pipeline["POTATO_LAKE"] = lake
     record = Running(
@@ -215,7 +124,7 @@ def up(spec: StackSpec) -> Running:
         pids={},
         programs={},
         token_file=str((spec.folder / "webhook-token").resolve()),
-        state_url=f"sqlite:///{(spec.folder / 'state.db').resolve()}",
+        state_url=state_url,
         started_at=time.time(),
         lake=lake,
         env=env_for_pipeline,
@@ -224,43 +133,47 @@ def up(spec: StackSpec) -> Running:
     serve_env = {**os.environ, **env_for_pipeline}
     serve_env["PATH"] = os.pathsep.join([bindir, os.environ.get("PATH", "")])
     started: dict[str, subprocess.Popen[bytes]] = {}
-    argvs = _argv(spec, bins, ports)
+    logs = spec.folder / "logs"
     try:
-        for name in ORDER:
-            log = spec.folder / "logs" / f"{name}.log"
-            env = serve_env if name == "remediator" else None
-            started[name] = processes.start(argvs[name], log, env=env, cwd=spec.folder)
-            record = _with(record, name, started[name].pid, argvs[name][0])
-            _save(spec.folder, record)
-        ready = {
-            "pushgateway": f"{urls['pushgateway']}/-/ready",
-            "alertmanager": f"{urls['alertmanager']}/-/ready",
-            "remediator": f"{urls['remediator']}/readyz",
-            "prometheus": f"{urls['prometheus']}/-/ready",
-        }
-        for name in ORDER:
+        for part in parts:
+            env = serve_env if part.kind == "remediator" else None
+            log = logs / f"{part.name}.log"
+            started[part.name] = processes.start(part.argv, log, env=env, cwd=spec.folder)
+            record = recorded(record, part.name, started[part.name].pid, part.argv[0])
+            save(spec.folder, record)
+        for part in parts:
             processes.wait_until(
-                _answers(ready[name]),
+                _answers(part.ready),
                 timeout=READY_TIMEOUT,
-                what=name,
-                process=started[name],
-                log=spec.folder / "logs" / f"{name}.log",
+                what=part.name,
+                process=started[part.name],
+                log=logs / f"{part.name}.log",
             )
         # /-/ready comes about 5 s before the first scrape: wait for both targets to be up.
-        processes.wait_until(
-            lambda: _scraped(urls["prometheus"]),
-            timeout=READY_TIMEOUT,
-            what="prometheus",
-            process=started["prometheus"],
-            log=spec.folder / "logs" / "prometheus.log",
-        )
+        for part in parts:
+            if part.kind == "prometheus":
+                processes.wait_until(
+                    lambda url=part.url: _scraped(url),  # type: ignore[misc]
+                    timeout=READY_TIMEOUT,
+                    what=part.name,
+                    process=started[part.name],
+                    log=logs / f"{part.name}.log",
+                )
+            if part.kind == "alertmanager" and spec.shape.clustered:
+                processes.wait_until(
+                    lambda url=part.url: _peers_joined(url, spec.shape.alertmanagers),  # type: ignore[misc]
+                    timeout=READY_TIMEOUT,
+                    what=f"{part.name} (cluster)",
+                    process=started[part.name],
+                    log=logs / f"{part.name}.log",
+                )
     except BaseException:
         down(spec.folder)
         raise
     return record
 
 
-def _with(record: Running, name: str, pid: int, program: str) -> Running:
+def recorded(record: Running, name: str, pid: int, program: str) -> Running:
     return Running(
         **{
             **asdict(record),
@@ -270,7 +183,7 @@ def _with(record: Running, name: str, pid: int, program: str) -> Running:
     )
 
 
-def _save(folder: Path, record: Running) -> None:
+def save(folder: Path, record: Running) -> None:
     tmp = folder / f".{RECORD}.tmp"
     tmp.write_text(record.to_json())
     tmp.replace(folder / RECORD)
@@ -283,9 +196,9 @@ def down(folder: Path) -> dict[str, bool]:
     if record is None:
         return {}
     stopped = {}
-    for name in reversed(ORDER):
-        if name in record.pids:
-            stopped[name] = processes.stop(record.pids[name], record.programs[name])
+    last_first = sorted(record.pids, key=lambda n: -topology.KINDS.index(topology.kind_of(n)))
+    for name in last_first:
+        stopped[name] = processes.stop(record.pids[name], record.programs[name])
     (folder / RECORD).unlink(missing_ok=True)
     return stopped
 

@@ -6,98 +6,186 @@ timeout (default 3600 s); past it the group gets SIGTERM, then SIGKILL 5 s later
 ends `timed_out`. Its stdout and stderr tails are kept with the run. Runs happen on the engine's
 action threads, so the webhook worker keeps draining other deliveries meanwhile.
 
-A policy may say `idempotent: true` (rerunning the pipeline is): a run interrupted by a restart
-of `sre serve` is then started again once, as a second attempt of the same run.
+The child's output goes to files in a folder of its own under a small supervisor process
+(`supervise.py`), and the run saves the host, pid and folder first: after `sre serve` is killed
+the child keeps running (a graceful stop leaves it running too), and the restarted server
+finds it (still running: it waits for it; finished: it records the real exit status). Only when
+that cannot be told (another host, or the child died with its supervisor) is a policy's
+`idempotent: true` used: the run is started again once, as a second attempt of the same run;
+otherwise it is recorded failed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import shutil
 import signal
+import socket
 import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from sre.errors import SpecError
 from sre.remediation import bindings
 from sre.remediation.action import BaseAction, Deps, Outcome, Param, Params, Plan, Step
+from sre.remediation.supervise import STATUS
+
+SUPERVISOR = "sre.remediation.supervise"
 
 ACTION = "command"
 TIMEOUT = 3600.0
 GRACE = 5.0  # between SIGTERM and SIGKILL
 TAIL = 2000  # characters of stdout and of stderr kept with the run
 
-__all__ = ["ACTION", "TIMEOUT", "Command", "run_supervised"]
+__all__ = ["ACTION", "TIMEOUT", "Command", "resume_supervised", "run_supervised"]
 
 
-def _tail(data: bytes | None) -> str:
-    return (data or b"").decode("utf-8", "replace")[-TAIL:]
+def _tail(path: Path) -> str:
+    try:
+        with path.open("rb") as f:
+            f.seek(max(0, f.seek(0, os.SEEK_END) - 4 * TAIL))
+            return f.read().decode("utf-8", "replace")[-TAIL:]
+    except OSError:
+        return ""
 
 
-def _stop(child: subprocess.Popen[bytes]) -> tuple[bytes, bytes]:
-    """SIGTERM the child's group, SIGKILL it after GRACE; return what it wrote."""
-    for sig, wait in ((signal.SIGTERM, GRACE), (signal.SIGKILL, None)):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(child.pid, sig)
-        try:
-            return child.communicate(timeout=wait)
-        except subprocess.TimeoutExpired:
-            continue
-    return b"", b""
+def _killpg(pid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
+
+
+def _stop(child: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the child's group, SIGKILL it after GRACE."""
+    _killpg(child.pid, signal.SIGTERM)
+    try:
+        child.wait(timeout=GRACE)
+    except subprocess.TimeoutExpired:
+        _killpg(child.pid, signal.SIGKILL)
+        child.wait()
+
+
+def _outcome(
+    folder: Path, shown: str, code: int | None, took: float, timed_out: str = ""
+) -> Outcome:
+    """What the child did, from its folder; the folder is removed once read."""
+    if code is None:
+        with contextlib.suppress(OSError, ValueError):
+            code = int(json.loads((folder / STATUS).read_text())["exit"])
+    evidence = {
+        "stdout": _tail(folder / "stdout"),
+        "stderr": _tail(folder / "stderr"),
+        "exit": str(code),
+        "seconds": f"{took:.2f}",
+    }
+    shutil.rmtree(folder, ignore_errors=True)
+    step = Step("run", src=shown, detail={"exit": str(code), "seconds": f"{took:.2f}"})
+    if timed_out:
+        return Outcome(False, (step,), None, timed_out, status="timed_out", evidence=evidence)
+    if code is None:
+        detail = "the command was gone without an exit status (killed with its supervisor)"
+        return Outcome(False, (step,), None, detail, evidence=evidence)
+    if code != 0:
+        last = " | ".join((evidence["stderr"] or evidence["stdout"]).strip().splitlines()[-3:])
+        return Outcome(False, (step,), None, f"exit {code}: {last}"[:2000], evidence=evidence)
+    return Outcome(True, (step,), None, f"exit 0 in {took:.2f} s", evidence=evidence)
 
 
 def run_supervised(
     argv: list[str], *, timeout: float, env: Mapping[str, str], deps: Deps
 ) -> Outcome:
-    """Run `argv` to completion or to `timeout`; success is exit status 0."""
+    """Run `argv` to completion or to `timeout`; success is exit status 0.
+
+    The child runs under `supervise` with its output in a folder of its own, and the run's
+    progress (host, pid, folder) is saved first, so a restart can tell what happened.
+    """
     started = time.monotonic()
     shown = " ".join(argv)
+    base = Path(deps.work or tempfile.gettempdir()) / "sre-runs"
+    base.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="run-", dir=base))
     try:
         child = subprocess.Popen(
-            argv,
+            [sys.executable, "-m", SUPERVISOR, str(folder), "--", *argv],
             stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             env=dict(env),
             start_new_session=True,  # its own process group: a timeout kills its children too
         )
     except OSError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
         return Outcome(False, detail=f"cannot start {argv[0]}: {exc.strerror or exc}")
-    deps.children.add(child)
+    deps.checkpoint.progress(
+        {
+            "host": socket.gethostname(),
+            "pid": child.pid,
+            "pid_started": _started(child.pid),
+            "dir": str(folder),
+            "command": shown,
+            "started": time.time(),
+            "timeout": timeout,
+        }
+    )
     try:
-        try:
-            out, err = child.communicate(timeout=timeout)
-            timed_out = False
-        except subprocess.TimeoutExpired:
-            out, err = _stop(child)
-            timed_out = True
-    finally:
-        deps.children.discard(child)
-    took = time.monotonic() - started
-    evidence = {
-        "stdout": _tail(out),
-        "stderr": _tail(err),
-        "exit": str(child.returncode),
-        "seconds": f"{took:.2f}",
-    }
-    step = Step("run", src=shown, detail={"exit": str(child.returncode), "seconds": f"{took:.2f}"})
-    if timed_out:
-        return Outcome(
-            False,
-            (step,),
-            None,
-            f"timed out after {timeout:g} s: killed",
-            status="timed_out",
-            evidence=evidence,
-        )
-    if child.returncode != 0:
-        last = " | ".join((_tail(err) or _tail(out)).strip().splitlines()[-3:])
-        return Outcome(
-            False, (step,), None, f"exit {child.returncode}: {last}"[:2000], evidence=evidence
-        )
-    return Outcome(True, (step,), None, f"exit 0 in {took:.2f} s", evidence=evidence)
+        child.wait(timeout=timeout)
+        timed_out = ""
+    except subprocess.TimeoutExpired:
+        _stop(child)
+        timed_out = f"timed out after {timeout:g} s: killed"
+    code = None if (folder / STATUS).exists() else child.returncode
+    return _outcome(folder, shown, code, time.monotonic() - started, timed_out)
+
+
+def _started(pid: int) -> str | None:
+    """The process's start time in clock ticks (Linux /proc), to tell it from a reused pid;
+    None where there is no /proc or the process is gone or a zombie."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return None if fields[0] == "Z" else fields[19]
+
+
+def _alive(pid: int, started: str | None) -> bool:
+    """The supervisor still runs: its pid answers and, where /proc tells, it is the same
+    process (not a zombie, not a reused pid)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    if not Path("/proc/self/stat").exists():
+        return True
+    return started is not None and _started(pid) == started
+
+
+def resume_supervised(progress: Mapping[str, Any], poll: float = 0.5) -> Outcome | None:
+    """The outcome of a child a stopped server started: waits while it still runs (up to its
+    own timeout, then kills it); None when it ran on another host or was killed with its
+    supervisor (the run is then started again if idempotent, else recorded failed)."""
+    if progress.get("host") != socket.gethostname() or not progress.get("dir"):
+        return None
+    folder, pid, shown = Path(progress["dir"]), int(progress["pid"]), str(progress["command"])
+    deadline = float(progress["started"]) + float(progress["timeout"])
+    while not (folder / STATUS).exists():
+        if not _alive(pid, progress.get("pid_started")):
+            shutil.rmtree(folder, ignore_errors=True)
+            return None  # killed with its supervisor: what it did cannot be told
+        if time.time() > deadline:
+            _killpg(pid, signal.SIGKILL)
+            timed_out = f"timed out after {float(progress['timeout']):g} s: killed"
+            return _outcome(
+                folder, shown, None, time.time() - float(progress["started"]), timed_out
+            )
+        time.sleep(poll)
+    return _outcome(folder, shown, None, time.time() - float(progress["started"]))
 
 
 class Command(BaseAction):
@@ -146,3 +234,6 @@ class Command(BaseAction):
         return run_supervised(
             self.argv(plan.target, params), timeout=float(params["timeout"]), env=env, deps=deps
         )
+
+    def resume(self, progress: Mapping[str, Any], params: Params, deps: Deps) -> Outcome | None:
+        return resume_supervised(progress)

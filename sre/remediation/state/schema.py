@@ -23,9 +23,10 @@ deliveries = sa.Table(
     sa.Column("received_at", sa.Float, nullable=False),
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("claimed_at", sa.Float),
+    sa.Column("claimed_by", sa.String(256)),  # the replica id of the worker that claimed it
     sa.Column("processed_at", sa.Float),
 )
-JSON_COLUMNS = ("plan", "alert", "result", "undo")
+JSON_COLUMNS = ("plan", "alert", "result", "undo", "progress")
 LEASE = 120.0  # a claim older than this belongs to a worker that died: another may take it
 episodes = sa.Table(
     "episodes",
@@ -35,6 +36,8 @@ episodes = sa.Table(
     sa.Column("alertname", sa.String(256), nullable=False),
     sa.Column("starts_at", sa.Float, nullable=False),
     sa.Column("resolved_at", sa.Float),
+    # the startsAt of the firing that opened it, as sent: the identity of a firing period
+    sa.Column("instance_starts", sa.Float),
     sa.Index(
         "one_open_episode_per_fingerprint",
         "fingerprint",
@@ -60,9 +63,12 @@ runs = sa.Table(
     sa.Column("alert", sa.Text),  # what fired: labels, fingerprint, times (for approve and verify)
     sa.Column("result", sa.Text),
     sa.Column("undo", sa.Text),
+    sa.Column("progress", sa.Text),  # what the action has started so far (Checkpoint.progress)
     sa.Column("approved_by", sa.String(256)),
     sa.Column("attempt", sa.Integer, nullable=False, default=1),
     sa.Column("started_at", sa.Float, nullable=False),
+    sa.Column("owner", sa.String(256)),  # the replica executing it (see state/liveness.py)
+    sa.Column("heartbeat_at", sa.Float),
     sa.Column("finished_at", sa.Float),
     sa.UniqueConstraint(
         "service", "action", "target", "fingerprint", "episode", name="one_run_per_episode"
@@ -142,6 +148,19 @@ def _check_schema(conn: Connection) -> None:
             "the state database predates runs keyed by service: move it aside (or point "
             "--state at a new one); `sre runs list --state OLD` of an older sre still reads it"
         )
+    # Columns added since, in place: older rows without them are read as unknown.
+    for table, column, kind in _ADDED:
+        if column not in {c["name"] for c in sa.inspect(conn).get_columns(table)}:
+            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
+_ADDED = (
+    ("episodes", "instance_starts", "FLOAT"),
+    ("runs", "owner", "VARCHAR(256)"),
+    ("runs", "heartbeat_at", "FLOAT"),
+    ("runs", "progress", "TEXT"),
+    ("deliveries", "claimed_by", "VARCHAR(256)"),
+)
 
 
 def _safe(url: str) -> str:

@@ -8,6 +8,7 @@ two services sharing one database never share a run, a cooldown, a circuit or a 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from sre.remediation.evaluate import Facts
 from sre.remediation.state import episodes as ep
+from sre.remediation.state import liveness
 from sre.remediation.state.controls import Controls
 from sre.remediation.state.facts import ACTED, gather
 from sre.remediation.state.schema import (
@@ -48,12 +50,14 @@ def _run(row: Any) -> dict[str, Any]:
 class StateStore(Controls):
     """State of `service` (empty: every service, for the read-only CLI views)."""
 
-    def __init__(self, db: Engine, service: str = "") -> None:
+    def __init__(self, db: Engine, service: str = "", owner: str | None = None) -> None:
         self.db, self.service = db, service
+        self.owner = owner or liveness.default_owner()
+        self.heartbeat = liveness.Heartbeat(db, self.owner)
 
     @classmethod
-    def open(cls, url: str, service: str = "") -> StateStore:
-        return cls(connect(url), service)
+    def open(cls, url: str, service: str = "", owner: str | None = None) -> StateStore:
+        return cls(connect(url), service, owner)
 
     def ping(self) -> bool:
         try:
@@ -100,7 +104,7 @@ class StateStore(Controls):
                 won = conn.execute(
                     deliveries.update()
                     .where(deliveries.c.id == delivery, claimable)
-                    .values(claimed_at=now)
+                    .values(claimed_at=now, claimed_by=self.owner)
                 ).rowcount
                 if won:
                     body = conn.execute(
@@ -108,6 +112,22 @@ class StateStore(Controls):
                     ).scalar_one()
                     claimed.append((int(delivery), body.encode()))
         return claimed
+
+    def release_claims(self) -> int:
+        """Give back the unprocessed deliveries this replica claimed in an earlier life (it
+        restarted: they would otherwise wait out their lease)."""
+        with transaction(self.db) as conn:
+            return int(
+                conn.execute(
+                    deliveries.update()
+                    .where(
+                        deliveries.c.service == self.service,
+                        deliveries.c.claimed_by == self.owner,
+                        deliveries.c.processed_at.is_(None),
+                    )
+                    .values(claimed_at=None, claimed_by=None)
+                ).rowcount
+            )
 
     def processed(self, delivery: int, now: float) -> None:
         with transaction(self.db) as conn:
@@ -130,16 +150,21 @@ class StateStore(Controls):
 
     # -- episodes -------------------------------------------------------------------------------
 
-    def firing(self, fingerprint: str, alertname: str, starts_at: float) -> ep.Episode | None:
+    def firing(
+        self, fingerprint: str, alertname: str, starts_at: float, now: float
+    ) -> ep.Episode | None:
         """The episode a firing belongs to (opened if needed); None for a stale copy."""
-        return ep.firing(self.db, fingerprint, alertname, starts_at)
+        return ep.firing(self.db, fingerprint, alertname, starts_at, now)
 
-    def resolved(self, fingerprint: str, alertname: str, starts_at: float, ends: float) -> None:
-        ep.resolved(self.db, fingerprint, alertname, starts_at, ends)
+    def resolved(
+        self, fingerprint: str, alertname: str, starts_at: float, ends: float | None, now: float
+    ) -> bool:
+        """Close the open episode this resolve belongs to; True when it closed one."""
+        return ep.resolved(self.db, fingerprint, alertname, starts_at, ends, now)
 
-    def episode_of(self, fingerprint: str, starts_at: float) -> tuple[int | None, bool]:
+    def episode_of(self, fingerprint: str, starts_at: float, now: float) -> tuple[int | None, bool]:
         """(open episode or None, stale) without opening anything: for `sre simulate`."""
-        return ep.peek(self.db, fingerprint, starts_at)
+        return ep.peek(self.db, fingerprint, starts_at, now)
 
     # -- facts ----------------------------------------------------------------------------------
 
@@ -169,11 +194,13 @@ class StateStore(Controls):
 
     def open_run(self, values: Mapping[str, Any]) -> int | None:
         """Insert a run; None when this (service, action, target, fingerprint, episode) has one."""
+        mine = {"owner": self.owner, "heartbeat_at": values.get("started_at")}
         try:
             with transaction(self.db) as conn:
                 key = conn.execute(
-                    runs.insert().values(service=self.service, **_encode(values))
+                    runs.insert().values(service=self.service, **mine, **_encode(values))
                 ).inserted_primary_key
+                self.heartbeat.ensure_started()
                 assert key is not None
                 return int(key[0])
         except IntegrityError:
@@ -200,14 +227,21 @@ class StateStore(Controls):
             **({"undo": dict(undo)} if undo else {}),
         )
 
-    def approve(self, run: int, who: str) -> bool:
+    def approve(self, run: int, who: str, now: float | None = None) -> bool:
         """Claim a pending run for `who`; False when it is not pending (someone else won)."""
+        self.heartbeat.ensure_started()
         with transaction(self.db) as conn:
             return bool(
                 conn.execute(
                     runs.update()
                     .where(runs.c.id == run, runs.c.state == "pending")
-                    .values(state="running", approved_by=who, outcome=None)
+                    .values(
+                        state="running",
+                        approved_by=who,
+                        outcome=None,
+                        owner=self.owner,
+                        heartbeat_at=now if now is not None else time.time(),
+                    )
                 ).rowcount
             )
 
@@ -222,8 +256,13 @@ class StateStore(Controls):
                 ).rowcount
             )
 
-    def interrupted(self) -> list[dict[str, Any]]:
-        """This service's runs left `running` by a process that stopped."""
+    def take_over(self, run: Mapping[str, Any], now: float) -> bool:
+        """Own a running run whose owner stopped (see `liveness`); False when it is alive."""
+        self.heartbeat.ensure_started()
+        return liveness.take_over(self.db, run, self.owner, now)
+
+    def running(self) -> list[dict[str, Any]]:
+        """This service's runs in the `running` state, whoever executes them."""
         with transaction(self.db) as conn:
             rows = conn.execute(
                 sa.select(runs).where(runs.c.service == self.service, runs.c.state == "running")

@@ -71,7 +71,7 @@ def test_simulate_takes_the_duplicate_check_the_webhook_takes(tmp_path: Path) ->
     body.write_bytes(payload(alert("fp9", pipeline="potato-pipeline")))
     code, out, _ = sre("simulate", str(body), "--json", "--state", state, *SPEC)
     assert code == 0 and [f["outcome"] for f in json.loads(out)] == ["act"]
-    episode = store.firing("fp9", "PipelineDataStale", 1_795_000_000.0)
+    episode = store.firing("fp9", "PipelineDataStale", 1_795_000_000.0, 1_795_000_000.0)
     assert episode is not None
     store.open_run(
         {

@@ -92,8 +92,9 @@ def make_engine(
     deps: Deps | None = None,
     service: str = SERVICE,
     db: str | None = None,
+    owner: str = "replica-a",  # the same replica id across a test's restarts
 ) -> RemediationEngine:
-    store = StateStore.open(db or f"sqlite:///{tmp / 'state.db'}", service)
+    store = StateStore.open(db or f"sqlite:///{tmp / 'state.db'}", service, owner)
     now = clock if clock is not None else [1_800_000_000.0]
     registry = registry or recording_registry(recorder or Recorder())
     metrics = RemediationMetrics(CollectorRegistry(), registry.actions)

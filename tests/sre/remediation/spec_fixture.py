@@ -10,7 +10,7 @@ from pipeline.service import SERVICE as PIPELINE
 from sre.spec.remediation import Limits
 
 COUNT_RUN = (
-    "import os, time; time.sleep(0.2); "
+    "import os, time; time.sleep(float(os.environ.get('SRE_TEST_SLEEP', '0.2'))); "
     "open(os.environ['SRE_TEST_MARKER'], 'a').write(str(os.getpid()) + '\\n')"
 )
 

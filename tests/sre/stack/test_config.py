@@ -64,7 +64,7 @@ def test_a_config_without_the_remediation_receiver_is_refused() -> None:
 
 def test_prometheus_keeps_the_pushed_job_and_scrapes_the_remediator() -> None:
     config = prometheus_config(
-        pushgateway="127.0.0.1:1", remediator="127.0.0.1:2", alertmanager="127.0.0.1:3",
+        pushgateway="127.0.0.1:1", remediators=["127.0.0.1:2"], alertmanagers=["127.0.0.1:3"],
         rule_files=["/r/a.rules.yml"],
     )  # fmt: skip
     assert config["global"] == {"scrape_interval": "1s", "evaluation_interval": "1s"}

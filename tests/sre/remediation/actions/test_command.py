@@ -142,3 +142,74 @@ def test_placeholders_come_only_from_validated_labels() -> None:
 def test_a_bad_command_policy_is_a_spec_error(params: dict[str, object], match: str) -> None:
     with pytest.raises(SpecError, match=match):
         policy(params=params)
+
+
+def _orphan(tmp_path: Path, code: str) -> dict[str, object]:
+    """A supervised child as a killed `sre serve` leaves it: running on, nobody waiting."""
+    import socket
+    import subprocess
+
+    folder = tmp_path / "run"
+    folder.mkdir()
+    child = subprocess.Popen(
+        [PY, "-m", "sre.remediation.supervise", str(folder), "--", PY, "-c", code],
+        start_new_session=True,
+    )
+    from sre.remediation.actions.command import _started
+
+    return {
+        "host": socket.gethostname(),
+        "pid": child.pid,
+        "pid_started": _started(child.pid),
+        "dir": str(folder),
+        "command": "python -c ...",
+        "started": time.time(),
+        "timeout": 30.0,
+        "_child": child,
+    }
+
+
+def test_a_restart_waits_for_the_orphaned_child_and_records_its_real_exit(tmp_path: Path) -> None:
+    from sre.remediation.actions.command import resume_supervised
+
+    progress = _orphan(tmp_path, "import time; time.sleep(1); print('done by the orphan')")
+    outcome = resume_supervised(progress, poll=0.05)
+    assert outcome is not None and outcome.ok, outcome
+    assert "done by the orphan" in outcome.evidence["stdout"]
+    assert not Path(str(progress["dir"])).exists()  # read once, then removed
+
+
+def test_a_child_killed_with_its_supervisor_cannot_be_told(tmp_path: Path) -> None:
+    import signal
+
+    from sre.remediation.actions.command import resume_supervised
+
+    progress = _orphan(tmp_path, "import time; print('working', flush=True); time.sleep(30)")
+    time.sleep(0.5)
+    os.killpg(int(progress["pid"]), signal.SIGKILL)  # type: ignore[call-overload]
+    progress["_child"].wait()  # type: ignore[attr-defined]
+    assert resume_supervised(progress, poll=0.05) is None  # cannot tell: restart or fail
+    assert not Path(str(progress["dir"])).exists()
+
+
+def test_another_hosts_child_cannot_be_told(tmp_path: Path) -> None:
+    from sre.remediation.actions.command import resume_supervised
+
+    assert resume_supervised({"host": "elsewhere", "pid": 1, "dir": str(tmp_path)}) is None
+
+
+def test_the_run_saves_its_child_before_waiting(tmp_path: Path) -> None:
+    from sre.remediation.deps import Checkpoint
+
+    saved: list[dict[str, object]] = []
+
+    class Keep(Checkpoint):
+        def progress(self, doc: object) -> None:
+            saved.append(dict(doc))  # type: ignore[call-overload]
+
+    deps = Deps(env=dict(os.environ), checkpoint=Keep(), work=str(tmp_path))
+    outcome = run_supervised([PY, "-c", "print('hi')"], timeout=10, env=deps.env, deps=deps)
+    assert outcome.ok and outcome.evidence["stdout"].strip() == "hi"
+    [doc] = saved
+    assert {"host", "pid", "dir", "started", "timeout"} <= set(doc)
+    assert list((tmp_path / "sre-runs").iterdir()) == []  # nothing left behind

@@ -1,0 +1,311 @@
+"""`make ha-drill`: exactly once on the highly available topology, under the faults that make
+duplicates.
+
+    python scripts/ha_drill.py [--root build/ha-drill] [--faults all|NAME,...] [--rounds N]
+
+It starts `sre stack up --ha` (3 Alertmanager peers, 2 Prometheus replicas, 2 `sre serve`
+replicas on a PostgreSQL database created for the drill and dropped after), then plays the
+stale-data incident once per fault, a fault injected while it runs:
+
+- `none`: the baseline;
+- `alertmanager-killed`: a peer SIGKILLed as the alert fires, restarted 3 s later;
+- `gossip-split`: a peer SIGSTOPped as the alert fires (the others cannot see its notification
+  log), SIGCONTed 10 s later;
+- `remediator-killed`: the replica executing the run SIGKILLed mid-action, restarted;
+- `prometheus-stopped`: one Prometheus replica SIGKILLed before the incident, restarted after;
+- `late-resolve`: after the incident, its resolved notice and its firing notice replayed into
+  both replicas, the firing one with a clock a day ahead;
+- `rolling-restart`: both `sre serve` replicas restarted (SIGTERM) one after the other while the
+  action runs;
+- `together`: all of them in one incident.
+
+For each it prints deliveries stored, duplicates absorbed, runs started, runs per episode and
+the times from firing to action started and to resolved, and exits 1 when any incident was not
+remediated exactly once (runs per episode 1, never 0 or 2), a delivery was left unprocessed or
+a run did not succeed. The database-outage fault of the issue needs a PostgreSQL cluster of the
+drill's own and is not played yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a file: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts.drill_lake import BIN, Places, prepare
+from scripts.incidents import STALE, Incident, stale_data
+from sre.stack import Running, Shape, down, faults, up
+from sre.stack.observe import Observer
+
+PG = "postgresql://postgres@127.0.0.1:5432"
+ALL = (
+    "none",
+    "alertmanager-killed",
+    "gossip-split",
+    "remediator-killed",
+    "prometheus-stopped",
+    "late-resolve",
+    "rolling-restart",
+    "together",
+)
+Stack = list[Running]  # one cell: the record changes as faults restart components
+
+
+@contextmanager
+def database() -> Iterator[str]:
+    import psycopg
+
+    name = f"sre_drill_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{PG}/{name}"
+    finally:
+        if os.environ.get("SRE_DRILL_KEEP_DB"):  # to read its audit after a failed row
+            print(f"kept the state database {PG}/{name}", flush=True)
+        else:
+            with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _ready(stack: Running, name: str) -> str:
+    path = "/readyz" if name.startswith("remediator") else "/-/ready"
+    return f"{stack.urls[name]}{path}"
+
+
+def _bounce(cell: Stack, name: str, sig: signal.Signals, pause: float) -> None:
+    killed = faults.kill(cell[0], name, sig)
+    time.sleep(pause)
+    cell[0] = faults.restart(cell[0], killed, _ready(cell[0], name))
+
+
+def _resume_after(cell: Stack, name: str, pause: float) -> None:
+    time.sleep(pause)
+    faults.resume(cell[0], name)
+
+
+class Injector:
+    """Watches the incident and injects its faults at the right moment, on a thread."""
+
+    def __init__(self, cell: Stack, chosen: set[str]) -> None:
+        self.cell, self.chosen, self.since = cell, chosen, time.time()
+        self.done: list[str] = []
+        self.errors: list[str] = []
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> Injector:
+        if "prometheus-stopped" in self.chosen:
+            self.stopped = faults.kill(self.cell[0], "prometheus-2")
+            self.done.append("prometheus-2 killed")
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._thread.join(timeout=120)
+        if "prometheus-stopped" in self.chosen:
+            self.cell[0] = faults.restart(
+                self.cell[0], self.stopped, _ready(self.cell[0], "prometheus-2")
+            )
+            self.done.append("prometheus-2 restarted")
+
+    def _when(self, check: Callable[[], Any], timeout: float = 90.0) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                found = check()
+            except Exception:  # noqa: BLE001 (a component is down: that is the drill)
+                found = None
+            if found:
+                return found
+            time.sleep(0.1)
+        return None
+
+    def _watch(self) -> None:
+        try:
+            self._inject()
+        except Exception as exc:  # noqa: BLE001 (reported in the table, never lost)
+            self.errors.append(f"{type(exc).__name__}: {exc}")
+
+    def _inject(self) -> None:
+        obs = Observer(self.cell[0])
+        if not self._when(lambda: obs.fired_at(STALE)):
+            return
+        jobs = []
+        if self.chosen & {"alertmanager-killed"}:
+            jobs.append(lambda: _bounce(self.cell, "alertmanager-2", signal.SIGKILL, 3.0))
+            self.done.append("alertmanager-2 killed and restarted")
+        if self.chosen & {"gossip-split"}:
+            faults.pause(self.cell[0], "alertmanager-3")
+            jobs.append(lambda: _resume_after(self.cell, "alertmanager-3", 10.0))
+            self.done.append("alertmanager-3 paused 10 s")
+        threads = [threading.Thread(target=j) for j in jobs]
+        for t in threads:
+            t.start()
+        if self.chosen & {"remediator-killed", "rolling-restart"}:
+            run = self._when(
+                lambda: next(
+                    (r for r in obs.runs(self.since) if r["state"] == "running" and r["progress"]),
+                    None,
+                )
+            )
+            if run is not None and "remediator-killed" in self.chosen:
+                _bounce(self.cell, run["owner"], signal.SIGKILL, 1.0)
+                self.done.append(f"{run['owner']} killed mid-action and restarted")
+            if run is not None and "rolling-restart" in self.chosen:
+                for name in ("remediator", "remediator-2"):
+                    _bounce(self.cell, name, signal.SIGTERM, 0.5)
+                self.done.append("rolling restart of both replicas")
+        for t in threads:
+            t.join()
+
+
+def _replay_late(cell: Stack, incident: Incident) -> list[int]:
+    """The resolved notice again, then the firing one with a clock a day ahead, into both."""
+    obs = Observer(cell[0])
+    resolved = next(
+        (d for d in obs.deliveries(incident.marks["origin"]) if STALE in d.names("resolved")), None
+    )
+    codes = []
+    bodies = [resolved.body] if resolved else []
+    if incident.delivery is not None:
+        doc = json.loads(incident.delivery.body)
+        for a in doc["alerts"]:
+            a["startsAt"] = "2999-01-01T00:00:00Z"
+        bodies.append(json.dumps(doc).encode())
+    for name in ("remediator", "remediator-2"):
+        replica = dataclasses.replace(
+            cell[0], urls={**cell[0].urls, "remediator": cell[0].urls[name]}
+        )
+        codes += [Observer(replica).post(body) for body in bodies]
+    time.sleep(3)  # let a (wrong) extra run show up
+    return codes
+
+
+def play(cell: Stack, places: Places, fault: str) -> dict[str, Any]:
+    chosen = set(ALL[1:-1]) if fault == "together" else {fault}
+    started = time.time()
+    with Injector(cell, chosen) as injector:
+        incident = stale_data(cell[0], places, timeout=120)
+    replayed = _replay_late(cell, incident) if chosen & {"late-resolve"} else []
+    obs = Observer(cell[0])
+    runs = [r for r in obs.runs(started) if r["fingerprint"] == incident.fingerprint]
+    episodes: dict[int, int] = {}
+    for r in runs:
+        episodes[r["episode"]] = episodes.get(r["episode"], 0) + 1
+    deliveries = obs.deliveries(started)
+    audit = obs.audit(started)
+    unprocessed = _unprocessed(obs, started)
+    row = {
+        "fault": fault,
+        "injected": injector.done,
+        "errors": injector.errors,
+        "deliveries": len(deliveries),
+        "duplicates_absorbed": sum(a["outcome"] == "skipped_duplicate" for a in audit),
+        "runs": len(runs),
+        "runs_per_episode": sorted(episodes.values()),
+        "outcomes": sorted({r["outcome"] for r in runs}),
+        "to_action_s": round(incident.marks["started"] - incident.marks["firing"], 2),
+        "to_resolved_s": round(incident.marks["resolved"] - incident.marks["firing"], 2),
+        "unprocessed": unprocessed,
+        "replayed": replayed,
+    }
+    row["ok"] = (
+        row["runs_per_episode"] == [1]
+        and row["outcomes"] == ["success"]
+        and unprocessed == 0
+        and not injector.errors
+        and all(code == 202 for code in replayed)
+    )
+    return row
+
+
+def _unprocessed(obs: Observer, since: float) -> int:
+    import sqlalchemy as sa
+
+    from sre.remediation.state.schema import deliveries
+
+    deadline = time.monotonic() + 30
+    while True:
+        with obs.db.connect() as conn:
+            left = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(deliveries)
+                .where(deliveries.c.received_at >= since, deliveries.c.processed_at.is_(None))
+            ).scalar()
+        if not left or time.monotonic() > deadline:
+            return int(left or 0)
+        time.sleep(0.5)
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    head = (
+        f"{'fault':<20} {'ok':<4} {'deliv':>5} {'dups':>5} {'runs':>4} {'per ep':<7} "
+        f"{'to act':>7} {'to res':>7}"
+    )
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        per = ",".join(map(str, r["runs_per_episode"])) or "0"
+        lines.append(
+            f"{r['fault']:<20} {'yes' if r['ok'] else 'NO':<4} {r['deliveries']:>5} "
+            f"{r['duplicates_absorbed']:>5} {r['runs']:>4} {per:<7} {r['to_action_s']:>6.1f}s "
+            f"{r['to_resolved_s']:>6.1f}s"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--root", type=Path, default=Path("build/ha-drill"))
+    parser.add_argument("--faults", default="all", help=f"all, or some of: {','.join(ALL)}")
+    parser.add_argument("--rounds", type=int, default=1, help="Times each fault is played.")
+    parser.add_argument("--json", type=Path, help="Also write the rows to this file.")
+    args = parser.parse_args(argv)
+    chosen = list(ALL) if args.faults == "all" else args.faults.split(",")
+    unknown = sorted(set(chosen) - set(ALL))  # names may repeat: none,none plays it twice
+    if unknown:
+        parser.error(f"unknown faults {', '.join(unknown)}; known: {', '.join(ALL)}")
+    places = Places(args.root / "lake", args.root)
+    print(prepare(places), flush=True)
+    artefacts = args.root / "artefacts"
+    subprocess.run(
+        [str(BIN / "sre"), "generate", "--env", "demo", "--out", str(artefacts)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    rows: list[dict[str, Any]] = []
+    with database() as state_url:
+        spec = dataclasses.replace(places.stack(artefacts), shape=Shape.ha(), state_url=state_url)
+        cell = [up(spec)]
+        try:
+            for name, url in cell[0].urls.items():
+                print(f"  {name:<15} {url}", flush=True)
+            for _ in range(args.rounds):
+                for fault in chosen:
+                    print(f"\n== {fault}", flush=True)
+                    row = play(cell, places, fault)
+                    print(f"   {row}", flush=True)
+                    rows.append(row)
+        finally:
+            down(spec.folder)
+    print("\n" + table(rows))
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2) + "\n")
+    return 0 if rows and all(r["ok"] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""Episodes follow time: late and duplicated resolves, skewed clocks and far-future `endsAt`
+give one run per true firing period, whatever order the deliveries come in."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from .fakes import Recorder, alert, deliver, make_engine, outcomes, payload
+
+BASE = 1_800_000_000.0
+GAP = 1_000.0  # between firing periods
+LENGTH = 300.0  # of each period
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def at(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def notice(status: str, starts: float, ends: datetime | None = None) -> bytes:
+    return payload(alert(status=status, starts=at(starts), ends=ends))
+
+
+def test_a_late_resolve_of_the_last_period_leaves_the_new_one_open(tmp_path: Path) -> None:
+    """The sequence from the issue: firing, resolved, firing, the same resolve again, a repeat."""
+    recorder, clock = Recorder(), [BASE]
+    engine = make_engine(tmp_path, recorder=recorder, clock=clock)
+    t = BASE
+    deliver(engine, notice("firing", t))
+    clock[0] = t + 60
+    deliver(engine, notice("resolved", t, at(t + 60)))
+    clock[0] = t + 120
+    deliver(engine, notice("firing", t + 120))
+    clock[0] = t + 130
+    deliver(engine, notice("resolved", t, at(t + 60)))  # a late copy from another peer
+    deliver(engine, notice("firing", t + 120))  # the repeat
+    assert len(recorder.applied) == 2
+    assert outcomes(engine)[-2:] == ["resolve_ignored", "skipped_duplicate"]
+
+
+def test_a_far_future_resolve_does_not_silence_the_fingerprint(tmp_path: Path) -> None:
+    recorder, clock = Recorder(), [BASE]
+    engine = make_engine(tmp_path, recorder=recorder, clock=clock)
+    deliver(engine, notice("resolved", BASE - 600, FAR_FUTURE))  # it never fired
+    clock[0] = BASE + 600
+    deliver(engine, notice("firing", BASE + 600))
+    assert len(recorder.applied) == 1
+
+
+def test_a_sender_clock_a_day_ahead_still_gives_one_run(tmp_path: Path) -> None:
+    recorder, clock = Recorder(), [BASE]
+    engine = make_engine(tmp_path, recorder=recorder, clock=clock)
+    ahead = BASE + 86_400
+    deliver(engine, notice("firing", ahead))
+    clock[0] = BASE + 30
+    deliver(engine, notice("resolved", ahead, at(BASE + 30)))  # resolved now, by our clock
+    clock[0] = BASE + 90
+    deliver(engine, notice("firing", ahead))  # a repeat of the period that is over
+    assert len(recorder.applied) == 1
+    clock[0] = BASE + GAP
+    deliver(engine, notice("firing", BASE + GAP))  # the next period, clocks fixed
+    assert len(recorder.applied) == 2
+
+
+# One delivery: (receiver time, status, startsAt sent, endsAt sent or None).
+Delivery = tuple[float, str, float, datetime | None]
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> tuple[int, list[Delivery]]:
+    periods = draw(st.integers(1, 4))
+    end_of_time = BASE + periods * GAP + GAP
+    sends: list[Delivery] = []
+    if draw(st.booleans()):  # a resolve, far in the future, for a firing never seen
+        sends.append((BASE - 500, "resolved", BASE - 600, FAR_FUTURE))
+    for i in range(periods):
+        start = BASE + i * GAP
+        offset = draw(st.sampled_from([0.0, -20.0, 86_400.0]))  # the sender's clock
+        sent_start = start + offset
+        far = draw(st.booleans())
+        sent_end = FAR_FUTURE if far else at(start + LENGTH + offset)
+        sends.append((start + 1, "firing", sent_start, None))  # the first notice
+        sends.append((start + LENGTH + 1, "resolved", sent_start, sent_end))
+        later = st.floats(start + 2, end_of_time, allow_nan=False)
+        for when in draw(st.lists(later, max_size=3)):  # repeats and late firing copies
+            sends.append((when, "firing", sent_start, None))
+        for when in draw(st.lists(st.floats(start + LENGTH + 2, end_of_time), max_size=3)):
+            sends.append((when, "resolved", sent_start, sent_end))  # late, duplicated resolves
+    return periods, sorted(sends, key=lambda s: s[0])
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(histories())
+def test_one_run_per_true_firing_period(
+    tmp_path_factory: pytest.TempPathFactory, history: tuple[int, list[Delivery]]
+) -> None:
+    periods, sends = history
+    recorder, clock = Recorder(), [BASE]
+    engine = make_engine(tmp_path_factory.mktemp("episodes"), recorder=recorder, clock=clock)
+    for when, status, starts, ends in sends:
+        clock[0] = when
+        deliver(engine, notice(status, starts, ends))
+    assert len(recorder.applied) == periods
+
+
+def test_a_state_database_of_the_previous_release_gains_the_column(tmp_path: Path) -> None:
+    import sqlite3
+
+    from sre.remediation.state.store import StateStore
+
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    StateStore.open(url, "svc").firing("fp", "A", BASE, BASE)
+    with sqlite3.connect(tmp_path / "state.db") as conn:
+        conn.execute("DROP INDEX one_open_episode_per_fingerprint")
+        conn.execute("ALTER TABLE episodes DROP COLUMN instance_starts")
+    store = StateStore.open(url, "svc")
+    assert store.firing("fp", "A", BASE, BASE + 5).joined  # the old open episode is kept
+    assert store.resolved("fp", "A", BASE, BASE + 10, BASE + 10)
