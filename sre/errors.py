@@ -10,6 +10,8 @@ Hierarchy::
         └── ChecksumMismatch      bytes read back differ from the recorded checksum
     └── ManifestError             a snapshot manifest or pointer is malformed
     └── SpecError                 a service spec is invalid (fields: owner, field)
+        └── SpecFileError         a spec file (YAML, OpenSLO, Python) has problems, one line
+                                  each naming the file and the path inside it (field: problems)
     └── GenerateError             an artefact cannot be generated: hand-written runbook content
                                   is missing or malformed, the spec cannot be loaded (field: path)
     └── RemediationError          a remediation action refused or failed (fields: action, target)
@@ -56,6 +58,14 @@ class SpecError(SreError, ValueError):
         super().__init__(f"{owner}.{field}: {message}" if owner and field else message)
         self.owner = owner
         self.field = field
+
+
+class SpecFileError(SpecError):
+    """A spec file cannot be loaded; `problems` are lines `file: path.inside: what is wrong`."""
+
+    def __init__(self, problems: list[str] | tuple[str, ...]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = tuple(problems)
 
 
 class GenerateError(SreError):

@@ -63,7 +63,8 @@ def check_rule_references(root: Path, service: Service) -> list[Problem]:
         rules = _rules(root, service.name)
     except (OSError, yaml.YAMLError) as exc:
         return [Problem(CHECK, "alerts/", f"cannot read rule files: {exc}")]
-    known = set(service.metrics) | recorded_names(root)
+    # Prometheus itself writes `up` for every target; no service emits it.
+    known = set(service.metrics) | recorded_names(root) | {"up"}
     on_disk = {rule.get("alert") for _, rule in rules}
     for alert in service.alerts:
         if alert.name not in on_disk:

@@ -11,6 +11,7 @@ import click
 from sre.cli.alertmanager import alertmanager
 from sre.cli.check import check
 from sre.cli.generate import generate
+from sre.cli.init import init
 from sre.errors import SreError
 from sre.storage import open_store
 from sre.storage.manifest import read_current, verify
@@ -26,6 +27,7 @@ def main() -> None:
 main.add_command(generate)
 main.add_command(check)
 main.add_command(alertmanager)
+main.add_command(init)
 
 
 @main.command("snapshot")

@@ -10,8 +10,7 @@ import click
 
 from sre.check import Problem, run_checks
 from sre.check.metrics import CHECK, compare, read_exposition
-from sre.errors import SreError
-from sre.spec import DEFAULT_SERVICE, load_service
+from sre.cli.spec_option import load_project, project_of, service_option
 
 __all__ = ["check"]
 
@@ -24,16 +23,14 @@ __all__ = ["check"]
     show_default=True,
     help="Environment the files were generated for.",
 )
-@click.option(
-    "--service", "service_path", default=DEFAULT_SERVICE, show_default=True, metavar="MODULE:ATTR"
-)
+@service_option
 @click.option(
     "--dir",
     "root",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path(),
-    show_default=True,
-    help="Folder holding alerts/, dashboards/, runbooks/site/ and mkdocs.yml.",
+    default=None,
+    help="Folder holding alerts/, dashboards/, runbooks/site/ and mkdocs.yml "
+    "(default: [tool.sre] out, else the current folder).",
 )
 @click.option(
     "--site-dir",
@@ -59,8 +56,8 @@ __all__ = ["check"]
 @click.option("-q", "--quiet", is_flag=True, help="Print problems only.")
 def check(
     env: str,
-    service_path: str,
-    root: Path,
+    service_path: str | None,
+    root: Path | None,
     site_dir: Path | None,
     metrics_urls: tuple[str, ...],
     metrics_files: tuple[str, ...],
@@ -72,11 +69,9 @@ def check(
     --strict`; with --metrics-url/--metrics-file also the declared metrics against a real
     scrape. Exit 1 when anything is wrong."""
     started = time.perf_counter()
-    try:
-        service = load_service(service_path)
-    except SreError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+    project = project_of(service_path)
+    service = load_project(project)
+    root = project.out if root is None else root
 
     def progress(name: str, found: int) -> None:
         if not quiet:

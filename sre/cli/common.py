@@ -10,9 +10,9 @@ from typing import Any, NoReturn, TypeVar
 import click
 from sqlalchemy.engine import Engine
 
+from sre.cli.spec_option import SERVICE_HELP, load_project, project_of
 from sre.errors import SreError
 from sre.remediation import state
-from sre.spec.load import DEFAULT_SERVICE, load_service
 from sre.spec.service import Service
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -40,10 +40,9 @@ def service_options(func: F) -> F:
     func = click.option(
         "--service",
         "service_path",
-        default=DEFAULT_SERVICE,
-        show_default=True,
-        metavar="MODULE:ATTR",
-        help="The service spec to take policies from.",
+        default=None,
+        metavar="SPEC",
+        help=SERVICE_HELP,
     )(func)
     return click.option(
         "--env",
@@ -61,9 +60,9 @@ def open_state(url: str) -> Engine:
         fail(str(exc), 3)
 
 
-def load(service_path: str, env_name: str) -> Service:
+def load(service_path: str | None, env_name: str) -> Service:
+    service = load_project(project_of(service_path))
     try:
-        service = load_service(service_path)
         return service.resolved(service.environment(env_name))
     except SreError as exc:
         fail(str(exc), 2)

@@ -16,10 +16,11 @@ import click
 import yaml
 
 from sre.cli.outputs import OutputConflict, header, plan
+from sre.cli.spec_option import load_project, project_of, service_option
 from sre.errors import SreError
 from sre.generate import NOTES, artefacts
 from sre.generate.runbooks import SITE_DIR
-from sre.spec import DEFAULT_SERVICE, load_service
+from sre.spec.project import Project
 
 __all__ = ["diff", "generate", "read_content", "render", "write"]
 
@@ -51,9 +52,11 @@ def read_content(runbooks: Path) -> dict[str, str]:
     }
 
 
-def render(service_path: str, env: str, content: Mapping[str, str]) -> dict[str, str]:
-    """Relative path -> file text for every artefact."""
-    service = load_service(service_path)
+def render(project: Project | str, env: str, content: Mapping[str, str]) -> dict[str, str]:
+    """Relative path -> file text for every artefact (`project`: one, or a spec reference)."""
+    if isinstance(project, str):
+        project = Project(project, "--service", Path("runbooks"), Path())
+    service = load_project(project)
     text = header(service.name, env)
     return {p: serialize(p, d, text) for p, d in artefacts(service, env, content).items()}
 
@@ -90,23 +93,26 @@ def write(out: Path, files: Mapping[str, str]) -> tuple[int, int]:
 @click.option(
     "--env", "env", default="prod", show_default=True, help="Environment overlay (prod, demo)."
 )
+@service_option
 @click.option(
-    "--service", "service_path", default=DEFAULT_SERVICE, show_default=True, metavar="MODULE:ATTR"
-)
-@click.option(
-    "--out", type=click.Path(file_okay=False, path_type=Path), default=Path(), show_default=True
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder (default: [tool.sre] out, else the current folder).",
 )
 @click.option(
     "--runbooks",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("runbooks"),
-    show_default=True,
-    help="Hand-written runbook content.",
+    default=None,
+    help="Hand-written runbook content (default: [tool.sre] runbooks, else runbooks/ beside "
+    "a YAML spec, else ./runbooks).",
 )
 @click.option(
     "--check", is_flag=True, help="Write nothing; exit 1 listing every file that differs."
 )
-def generate(env: str, service_path: str, out: Path, runbooks: Path, check: bool) -> None:
+def generate(
+    env: str, service_path: str | None, out: Path | None, runbooks: Path | None, check: bool
+) -> None:
     """Generate alert rules (plain and as a PrometheusRule), promtool tests, the Alertmanager
     fragment, Grafana dashboards and the runbook site from the service spec.
 
@@ -117,8 +123,11 @@ def generate(env: str, service_path: str, out: Path, runbooks: Path, check: bool
     to e.g. `--out build/demo`. Layout and merging: docs/outputs.md.
     """
     started = time.perf_counter()
+    project = project_of(service_path)
+    out = project.out if out is None else out
     try:
-        files = render(service_path, env, read_content(runbooks))
+        content = read_content(project.runbooks if runbooks is None else runbooks)
+        files = render(project, env, content)
     except SreError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)

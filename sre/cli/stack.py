@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from sre.cli.common import fail, service_options
+from sre.cli.spec_option import project_of
 from sre.stack import Shape, StackError, StackSpec, down, status, up
 
 FOLDER = Path("build/stack")
@@ -81,7 +82,7 @@ def up_cmd(
     spec = StackSpec(
         folder=folder,
         artefacts=artefacts,
-        service=service_path,
+        service=project_of(service_path).service,
         env=env_name,
         lake=lake,
         quarantine=quarantine,

@@ -5,7 +5,7 @@ from sre.spec.alert import Alert, BurnRate, Case, Priority, Threshold
 from sre.spec.burn import BurnTier, default_tiers
 from sre.spec.dashboard import Dashboard, Panel
 from sre.spec.environment import RUNBOOK_FILE, Environment
-from sre.spec.load import DEFAULT_SERVICE, load_service
+from sre.spec.load import load_service
 from sre.spec.metric import Metric
 from sre.spec.receiver import Receiver
 from sre.spec.remediation import Limits, RemediationPolicy
@@ -14,7 +14,6 @@ from sre.spec.service import Service
 from sre.spec.slo import SLO
 
 __all__ = [
-    "DEFAULT_SERVICE",
     "RUNBOOK_FILE",
     "SLO",
     "Alert",

@@ -11,6 +11,7 @@ from types import MappingProxyType
 
 from sre.errors import SpecError
 from sre.spec.slo import Level
+from sre.spec.units import Seconds
 
 __all__ = ["Alert", "BurnRate", "Case", "Priority", "Threshold", "frozen_map"]
 
@@ -43,7 +44,7 @@ class Threshold:
 
     slo: str
     level: Level
-    window: int = 0
+    window: Seconds = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +70,9 @@ class Case:
 
     name: str
     series: Mapping[str, str]
-    at: int
+    at: Seconds
     fires: tuple[Mapping[str, str], ...] = ()
-    interval: int = 60
+    interval: Seconds = 60
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "series", frozen_map(self.series))
@@ -91,7 +92,7 @@ class Alert:
     description: str
     section: str  # anchor of the runbook section that explains it
     expr: str | Threshold | BurnRate
-    for_: int = 0
+    for_: Seconds = 0
     group: str = ""  # rule group; empty: the service's name
     labels: Mapping[str, str] = field(default_factory=dict)
     content: str = ""  # hand-written page under runbooks/; empty: alerts/<name>.md

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sre.errors import SpecError
-from sre.spec.units import human_duration, percent
+from sre.spec.units import Seconds, human_duration, percent
 
 __all__ = [
     "DEFAULT_MIN_EVENTS",
@@ -54,7 +54,7 @@ class BurnTier:
     name: str
     severity: Severity
     budget_fraction: float
-    long: int  # seconds
+    long: Seconds
 
     def __post_init__(self) -> None:
         owner = f"BurnTier {self.name!r}"

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from sre.errors import SpecError
 from sre.spec.alert import frozen_map
+from sre.spec.units import Seconds
 
 __all__ = ["MODES", "Limits", "Mode", "RemediationPolicy"]
 
@@ -27,7 +28,7 @@ class Limits:
     targets one webhook delivery may act on (the rest are refused, so one sender cannot spend
     the attempt budgets and the global rate limit)."""
 
-    cooldown: int = 900
+    cooldown: Seconds = 900
     max_attempts_per_day: int = 3
     max_objects: int = 1000
     max_bytes: int = 10 * 1024**3

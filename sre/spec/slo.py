@@ -29,7 +29,7 @@ from sre.spec.burn import (
     check_tier,
     default_tiers,
 )
-from sre.spec.units import human_duration, number, percent, prom_duration
+from sre.spec.units import Seconds, human_duration, number, percent, prom_duration
 
 __all__ = ["SLO", "Level", "SLIKind"]
 
@@ -58,8 +58,8 @@ class SLO:
     description: str = ""
     warning: float | None = None
     critical: float | None = None
-    window: int = 0  # success_ratio: compliance window; latency: rate window (seconds)
-    unit: int = 1  # freshness: seconds in one threshold unit (3600: thresholds are hours)
+    window: Seconds = 0  # success_ratio: compliance window; latency: rate window (seconds)
+    unit: Seconds = 1  # freshness: seconds in one threshold unit (3600: thresholds are hours)
     quantile: float = 0.95
     status_label: str = "status"
     good: str = "success"
@@ -67,7 +67,7 @@ class SLO:
     group_by: tuple[str, ...] = ("job",)
     tiers: tuple[BurnTier, ...] = ()
     min_events: int = DEFAULT_MIN_EVENTS
-    min_window: int = DEFAULT_MIN_WINDOW
+    min_window: Seconds = DEFAULT_MIN_WINDOW
 
     def __post_init__(self) -> None:
         def fail(field: str, message: str) -> SpecError:

@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
-__all__ = ["human_duration", "number", "percent", "prom_duration"]
+import re
+from typing import Annotated
+
+__all__ = [
+    "DURATION",
+    "Seconds",
+    "human_duration",
+    "number",
+    "parse_duration",
+    "percent",
+    "prom_duration",
+]
+
+# Marks an `int` spec field as a duration in seconds: spec files may write it "10m", "26h", "7d".
+DURATION = "duration"
+Seconds = Annotated[int, DURATION]
+
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)")
+_SIZES = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "y": 365 * 86400}
 
 _UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
 _WORDS = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
@@ -41,3 +59,13 @@ def number(value: float) -> str:
 def percent(fraction: float) -> str:
     """`0.05` -> `5%`."""
     return f"{fraction * 100:g}%"
+
+
+def parse_duration(text: str) -> float:
+    """`"26h"` -> 93600.0, `"1h30m"` -> 5400.0, `"500ms"` -> 0.5 (Prometheus' units plus
+    decimals); ValueError when `text` is not a duration."""
+    text = text.strip()
+    parts = list(_PART.finditer(text))
+    if not text or not parts or "".join(m.group(0) for m in parts) != text:
+        raise ValueError(f"{text!r} is not a duration")
+    return sum(float(m.group(1)) * _SIZES[m.group(2)] for m in parts)

@@ -21,7 +21,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sre.spec.load import DEFAULT_SERVICE
 from sre.stack import config, processes, topology
 from sre.stack.errors import StackError
 from sre.stack.packages import ensure_binaries
@@ -40,7 +39,7 @@ class StackSpec:
 
     folder: Path
     artefacts: Path
-    service: str = DEFAULT_SERVICE
+    service: str = ""  # empty: the project's (see sre.spec.project)
     env: str = "demo"
     lake: str | None = None
     quarantine: str | None = None

@@ -14,6 +14,7 @@ Pure apart from the files it writes under the stack's folder.
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 import sys
@@ -25,6 +26,7 @@ from typing import Any
 import yaml
 
 from sre.generate.alertmanager_merge import MergeError, merge, minimal_base
+from sre.spec.project import find_project
 from sre.stack import config
 from sre.stack.errors import StackError
 
@@ -229,12 +231,22 @@ def _all(shape: Shape) -> list[str]:
     ]
 
 
+def _service(ref: str) -> str:
+    """The spec `sre serve` loads, whatever folder it runs in: the project's when none is
+    named, file paths made absolute."""
+    ref = ref or find_project(None, dict(os.environ)).service
+    path, sep, attr = ref.partition(":")
+    if path.endswith((".py", ".yaml", ".yml")):
+        return str(Path(path).resolve()) + sep + attr
+    return ref
+
+
 def _serve(
     spec: Any, folder: Path, port: int, state_url: str, name: str, am: str, prom: str
 ) -> list[str]:
     serve = [str(Path(sys.executable).parent / "sre"), "serve", "--host", "127.0.0.1"]
     serve += ["--port", str(port), "--state", state_url, "--replica-id", name]
-    serve += ["--token-file", str(folder / "webhook-token"), "--service", spec.service]
+    serve += ["--token-file", str(folder / "webhook-token"), "--service", _service(spec.service)]
     serve += ["--env", spec.env, "--alertmanager", am, "--prometheus", prom]
     for flag, value in (
         ("--lake", spec.lake),

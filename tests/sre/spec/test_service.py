@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from sre.errors import GenerateError, SpecError
+from sre.errors import SpecError, SpecFileError
 from sre.spec import (
     Alert,
     BurnRate,
@@ -132,7 +132,7 @@ def test_runbook_urls_map_to_the_built_site_page_and_anchor() -> None:
 
 def test_the_service_is_loaded_by_import_path() -> None:
     assert load_service("tests.sre.example_service:SERVICE") is SERVICE
-    with pytest.raises(GenerateError, match="MODULE:ATTR"):
+    with pytest.raises(SpecFileError, match="MODULE:ATTR"):
         load_service("tests.sre.example_service")
-    with pytest.raises(GenerateError, match="not an sre Service"):
+    with pytest.raises(SpecFileError, match="not an sre Service"):
         load_service("tests.sre.example_service:CONTENT")
