@@ -3,8 +3,9 @@ current versions need and that are missing or damaged (after quarantine moved th
 
 Works on any Delta table under `silver/` (a folder holding `_delta_log/`). The Delta log is not
 touched: it still names the files; each one copied back must match the sha256 recorded when it
-was written (`_checksums/`) and the backup's copy. A damaged file still in place is refused
-(quarantine it first), so nothing is overwritten. Undo deletes exactly the files restore put
+was written (`_checksums/`) and the backup's copy. A damaged file is planned for (the plan is
+made before quarantine runs) but refused if still in place when restore applies (quarantine it
+first), so nothing is overwritten. Undo deletes exactly the files restore put
 back. A file the backup does not hold is reported: the table then needs a Delta restore to an
 older version, which is left to an operator.
 """
@@ -66,12 +67,9 @@ def plan(stores: Stores, label: str, *, incident: str) -> Plan:
             continue
         recorded = recorded_checksums(loc)
         for problem in verify_table(loc, table):
-            if problem.reason != "missing":
-                raise RemediationError(
-                    f"{problem.key}: {problem.reason}; quarantine it first",
-                    action=ACTION,
-                    target=label,
-                )
+            # A damaged file still in place is planned too: the plan is made when the alert is
+            # decided, before quarantine (the policy before restore) has moved it aside. Apply
+            # refuses it if it is still there then: restore never overwrites.
             want = recorded.get(problem.key.removeprefix(f"{key}/"), {})
             source = backups.backup_key(label, problem.key)
             if not want or not stores.backup.exists(source):
@@ -85,7 +83,7 @@ def plan(stores: Stores, label: str, *, incident: str) -> Plan:
                     store="lake",
                     size=int(want["size"]),
                     sha256=str(want["sha256"]),
-                    detail={"mode": MODE},
+                    detail={"mode": MODE, "was": problem.reason},
                 )
             )
     if absent:
@@ -117,7 +115,10 @@ def apply(plan: Plan, stores: Stores, *, incident: str) -> Outcome:
         for step in plan.steps:
             if stores.lake.exists(step.dst):
                 raise RemediationError(
-                    f"{step.dst} reappeared since the plan", action=ACTION, target=plan.target
+                    f"{step.dst} is in the lake ({step.detail.get('was', 'reappeared')}): "
+                    "quarantine it first, restore never overwrites",
+                    action=ACTION,
+                    target=plan.target,
                 )
             record["written"].append(step.dst)
             transfer(stores.backup, step.src, stores.lake, step.dst, expect_sha256=step.sha256)

@@ -67,12 +67,6 @@ def test_stale_data_is_retriggered_once_and_the_alert_resolves(
     assert incident.marks["started"] - incident.marks["webhook"] < 5.0
 
 
-@pytest.mark.xfail(
-    reason="on Delta tables the engine skips restore as resolved 0.3 s after quarantine moved "
-    "the damaged file (Alertmanager no longer shows the alert), so the file is never put back; "
-    "restore itself works (tests/sre/remediation/test_delta_restore.py); cause not found yet",
-    strict=False,
-)
 def test_corrupted_silver_is_quarantined_restored_and_rerun_once(
     live: Live, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -58,13 +58,16 @@ def test_a_quarantined_file_is_put_back_from_the_backup_and_undo_removes_it(
     victim = damage(stores)
     (prefix,) = integrity.check(stores.lake).damaged_prefixes
     assert prefix == victim
-    with pytest.raises(RemediationError, match="quarantine it first"):
-        restore.plan_from(stores, "latest", incident="inc-1")
+    # Planned when the alert is decided, before quarantine has run: applied now, it refuses
+    # (the damaged file is still there) and overwrites nothing.
+    early = restore.plan_from(stores, "latest", incident="inc-1")
+    assert [s.dst for s in early.steps] == [victim]
+    refused = delta_restore.apply(early, stores, incident="inc-1")
+    assert not refused.ok and "quarantine it first" in refused.detail
     moved = quarantine.plan(prefix, quarantine.inventory(stores, prefix), incident="inc-1")
     assert quarantine.apply(moved, stores, incident="inc-1", now=NOW).ok
 
-    plan = restore.plan_from(stores, "latest", incident="inc-1")
-    assert [s.dst for s in plan.steps] == [victim]
+    plan = early  # the plan made before quarantine is the one the engine applies after it
     outcome = delta_restore.apply(plan, stores, incident="inc-1")
     assert outcome.ok and outcome.undo is not None
     assert delta_restore.verify(stores).ok and integrity.check(stores.lake).ok
