@@ -179,3 +179,23 @@ def payload(*alerts: dict[str, Any], status: str | None = None, truncated: int =
 
 def later(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
+
+
+def running_run(engine: RemediationEngine, started_at: float = 1_800_000_000.0) -> int:
+    """A run left in the `running` state, as a process that was killed mid-action leaves it."""
+    run = engine.store.open_run(
+        {
+            "action": "command",
+            "target": "pipeline",
+            "fingerprint": "abc",
+            "episode": 1,
+            "alertname": "PipelineDataStale",
+            "mode": "auto",
+            "state": "running",
+            "alert": alert("abc"),
+            "attempt": 1,
+            "started_at": started_at,
+        }
+    )
+    assert run is not None
+    return run

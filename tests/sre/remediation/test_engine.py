@@ -8,7 +8,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .fakes import Recorder, alert, deliver, later, make_engine, outcomes, payload, policy
+from .fakes import (
+    Recorder,
+    alert,
+    deliver,
+    later,
+    make_engine,
+    outcomes,
+    payload,
+    policy,
+    running_run,
+)
 
 
 def test_one_firing_alert_runs_its_action_once(tmp_path: Path) -> None:
@@ -124,30 +134,8 @@ def test_a_plan_past_the_blast_radius_is_blocked(tmp_path: Path) -> None:
     assert recorder.applied == [] and outcomes(engine) == ["blocked_blast_radius"]
 
 
-def _interrupted_run(engine: object, params: dict[str, object] | None = None) -> int:
-    from sre.remediation.engine import RemediationEngine
-
-    assert isinstance(engine, RemediationEngine)
-    run = engine.store.open_run(
-        {
-            "action": "command",
-            "target": "pipeline",
-            "fingerprint": "abc",
-            "episode": 1,
-            "alertname": "PipelineDataStale",
-            "mode": "auto",
-            "state": "running",
-            "alert": alert("abc"),
-            "attempt": 1,
-            "started_at": 1.0,
-        }
-    )
-    assert run is not None
-    return run
-
-
 def test_a_run_interrupted_by_a_restart_ends_failed_not_lost(tmp_path: Path) -> None:
-    run = _interrupted_run(make_engine(tmp_path))
+    run = running_run(make_engine(tmp_path), started_at=1.0)
     recorder = Recorder()
     restarted = make_engine(tmp_path, recorder=recorder)
     assert restarted.recover() == 1
@@ -160,7 +148,7 @@ def test_a_run_interrupted_by_a_restart_ends_failed_not_lost(tmp_path: Path) -> 
 
 def test_an_idempotent_run_interrupted_by_a_restart_is_started_again_once(tmp_path: Path) -> None:
     rerun = policy(params={"argv": ["true"], "target": "pipeline", "idempotent": True})
-    run = _interrupted_run(make_engine(tmp_path, rerun))
+    run = running_run(make_engine(tmp_path, rerun), started_at=1.0)
     recorder = Recorder()
     restarted = make_engine(tmp_path, rerun, recorder=recorder)
     assert restarted.recover() == 1

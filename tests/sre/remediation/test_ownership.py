@@ -11,7 +11,7 @@ from sre.remediation.recovery import Recovery
 from sre.remediation.state.liveness import EXPIRY, Watch
 from sre.remediation.state.store import StateStore
 
-from .fakes import SERVICE, Recorder, alert, make_engine, outcomes
+from .fakes import SERVICE, Recorder, alert, make_engine, outcomes, running_run
 
 
 class Clock:
@@ -20,25 +20,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-def _running(engine: RemediationEngine) -> int:
-    run = engine.store.open_run(
-        {
-            "action": "command",
-            "target": "pipeline",
-            "fingerprint": "abc",
-            "episode": 1,
-            "alertname": "PipelineDataStale",
-            "mode": "auto",
-            "state": "running",
-            "alert": alert("abc"),
-            "attempt": 1,
-            "started_at": 1_800_000_000.0,
-        }
-    )
-    assert run is not None
-    return run
 
 
 def _replica(tmp: Path, owner: str, watch_clock: Clock, recorder: Recorder) -> RemediationEngine:
@@ -50,7 +31,7 @@ def _replica(tmp: Path, owner: str, watch_clock: Clock, recorder: Recorder) -> R
 def test_a_starting_replica_leaves_the_live_run_of_another_alone(tmp_path: Path) -> None:
     recorder, watched = Recorder(), Clock()
     a = make_engine(tmp_path, owner="replica-a")
-    run = _running(a)
+    run = running_run(a)
     b = _replica(tmp_path, "replica-b", watched, recorder)
     assert b.recover() == 0
     watched.now += EXPIRY - 1
@@ -62,7 +43,7 @@ def test_a_starting_replica_leaves_the_live_run_of_another_alone(tmp_path: Path)
 def test_a_heartbeat_that_moves_keeps_the_run_with_its_owner(tmp_path: Path) -> None:
     recorder, watched = Recorder(), Clock()
     a = make_engine(tmp_path, owner="replica-a")
-    run = _running(a)
+    run = running_run(a)
     b = _replica(tmp_path, "replica-b", watched, recorder)
     b.recover()
     for beat in range(1, 5):  # A beats, B watches past several expiries
@@ -76,7 +57,7 @@ def test_a_heartbeat_that_moves_keeps_the_run_with_its_owner(tmp_path: Path) -> 
 def test_the_run_of_a_replica_that_stopped_is_taken_over_once(tmp_path: Path) -> None:
     recorder, watched = Recorder(), Clock()
     a = make_engine(tmp_path, owner="replica-a")
-    run = _running(a)  # then replica-a is killed: nothing beats any more
+    run = running_run(a)  # then replica-a is killed: nothing beats any more
     b = _replica(tmp_path, "replica-b", watched, recorder)
     c = _replica(tmp_path, "replica-c", watched, recorder)
     b.recover(), c.recover()
@@ -91,7 +72,7 @@ def test_the_run_of_a_replica_that_stopped_is_taken_over_once(tmp_path: Path) ->
 
 def test_take_over_loses_to_a_beat_in_between(tmp_path: Path) -> None:
     a = make_engine(tmp_path, owner="replica-a")
-    run = _running(a)
+    run = running_run(a)
     b = StateStore.open(f"sqlite:///{tmp_path / 'state.db'}", SERVICE, "replica-b")
     [seen] = b.running()
     a.store.heartbeat.beat(1_800_000_100.0)
@@ -102,7 +83,7 @@ def test_take_over_loses_to_a_beat_in_between(tmp_path: Path) -> None:
 def test_the_heartbeat_thread_beats_for_running_runs(tmp_path: Path) -> None:
     a = make_engine(tmp_path, owner="replica-a")
     a.store.heartbeat.interval = 0.05
-    run = _running(a)
+    run = running_run(a)
     deadline = time.monotonic() + 5
     while a.store.run(run)["heartbeat_at"] == 1_800_000_000.0:  # type: ignore[index]
         assert time.monotonic() < deadline, "no heartbeat within 5 s"
@@ -127,7 +108,7 @@ def test_the_silence_of_a_run_whose_process_died_is_expired(tmp_path: Path) -> N
     """Found by the HA drill: a replica killed mid-action left its hour-long silence, and the
     next incident of the alert was never notified."""
     a = make_engine(tmp_path, owner="replica-a")
-    run = _running(a)
+    run = running_run(a)
     a.store.update(run, result={"silence": "silence-1"})
     guard = Guard()
     restarted = make_engine(tmp_path, owner="replica-a")
