@@ -16,9 +16,7 @@ from pipeline.settings import Settings
 from sre.errors import SreError
 from sre.remediation.actions import backup as backups
 from sre.remediation.deps import Stores
-from sre.storage import ObjectStore, open_store
-from sre.storage.delta import location, pin, recorded_checksums
-from sre.storage.manifest import FileEntry, Manifest, TableEntry, to_json
+from sre.storage import open_store
 
 
 @click.command()
@@ -76,11 +74,11 @@ def verify(lake: str | None, pushgateway: str | None, as_json: bool) -> None:
 @click.option("--date", "label", help="The backup's date label (default: today, UTC).")
 @json_option
 def backup(lake: str | None, target: str, label: str | None, as_json: bool) -> None:
-    """Copy the data files of the silver tables' current versions to TARGET under
-    silver/YYYY-MM-DD/, then validate it.
+    """Copy the silver tables at the versions of the last complete run (each table's log and
+    data files) to TARGET under silver/YYYY-MM-DD/, then validate it.
 
-    The copy carries a manifest of those files with the checksums recorded when they were
-    written; validation checks every file's checksum and row count against it. The versions
+    Every copy is checked against the checksum recorded when the file was written; validation
+    reads every file back and opens each table in the backup at its version. The versions
     backed up are pinned, so `vacuum` keeps their files. Exit 1 when it does not validate.
     """
     settings = Settings.from_env(os.environ, lake=lake)
@@ -91,20 +89,12 @@ def backup(lake: str | None, target: str, label: str | None, as_json: bool) -> N
         backup_store = open_store(
             target, env=settings.aws_env, create=not target.startswith("s3://")
         )
-        state = silver.read(lake_store)
-        manifest = as_manifest(lake_store, state)
-        source = f"_state/backups/{day}.json"
-        if manifest is not None:
-            lake_store.write_bytes(source, to_json(manifest))
-        plan = backups.plan(day, manifest, source=source)
+        tables = backups.inspect(lake_store, consistent_versions(silver.read(lake_store)))
+        plan = backups.plan(day, tables)
         outcome = backups.apply(
             plan, Stores(lake_store, backup_store, backup_store), incident=f"backup-{day}", now=now
         )
         problems = backups.validate(backup_store, day) if outcome.ok else []
-        if outcome.ok and not problems and state is not None:
-            for name, table in state.tables.items():
-                loc = location(lake_store, silver.table_key(name))
-                pin(loc, f"backup-{day}", [table.version], f"backup {day} at {target}")
     except SreError as exc:
         fail(str(exc), EXIT_UNAVAILABLE)
     doc = {
@@ -129,25 +119,10 @@ def backup(lake: str | None, target: str, label: str | None, as_json: bool) -> N
     sys.exit(0 if doc["ok"] else 1)
 
 
-def as_manifest(store: ObjectStore, state: silver.Silver | None) -> Manifest | None:
-    """The current versions' data files with the checksums recorded at write time, in the
-    backup's manifest format."""
+def consistent_versions(state: silver.Silver | None) -> dict[str, int]:
+    """The table versions of the last complete run: a run that committed some tables only
+    (a crash between two table commits) is left out until a rerun completes it."""
     if state is None:
-        return None
-    tables = {}
-    for name, table in state.tables.items():
-        loc = location(store, silver.table_key(name))
-        sums = recorded_checksums(loc)
-        files = tuple(
-            FileEntry(
-                key=f.key,
-                size=f.size,
-                sha256=str(sums.get(f.key.removeprefix(f"{loc.key}/"), {}).get("sha256", "")),
-                rows=f.rows,
-            )
-            for f in table.files
-        )
-        tables[name] = TableEntry(files=files)
-    return Manifest(
-        snapshot=state.snapshot or "none", created_at=state.created_at or "", tables=tables
-    )
+        return {}
+    versions = dict(state.base) if state.pending is not None else state.versions
+    return {silver.table_key(name): v for name, v in versions.items() if v >= 0}

@@ -95,7 +95,7 @@ SECTIONS = (
     Section("Data Freshness Issues", "Silver has not been published for longer than promised."),
     Section("Pipeline Failures", "Tasks fail: bad input, resources or a dependency."),
     Section("Performance Issues", "Tasks run, but slower than the latency objective."),
-    Section("Data Corruption", "Silver files no longer match their committed manifest."),
+    Section("Data Corruption", "Silver files no longer match their recorded checksums."),
     Section("Error Budget Burn", "The success-rate SLO's error budget is being spent too fast."),
     Section(REMEDIATION_SECTION, "The automation that remediates alerts needs attention."),
 )
@@ -156,7 +156,7 @@ ALERTS = (
     Alert(
         name="PipelineDataCorrupted",
         priority=Priority.P0,
-        summary="Silver files differ from their committed manifest",
+        summary="Silver files differ from their recorded checksums",
         description="The integrity check found silver files missing or changed; readers may "
         "get wrong data.",
         section="data-corruption",
@@ -224,7 +224,7 @@ DASHBOARD = Dashboard(
         Panel(
             "Silver Integrity",
             "stat",
-            "1 while every silver file matches the committed manifest, 0 when corrupted.",
+            "1 while every silver file matches its recorded checksum, 0 when corrupted.",
             queries=(f"min({c.INTEGRITY_OK})",),
             unit="bool",
             section="data-corruption",
@@ -320,7 +320,6 @@ DEMO_REMEDIATION = (
         limits=Limits(**_DEMO_LIMITS),
     ),
 )
-
 
 
 def receivers(secrets: str) -> tuple[Receiver, ...]:

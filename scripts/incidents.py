@@ -205,7 +205,7 @@ def corrupted_silver(stack: Running, places: Places, *, timeout: float = 90.0) -
     from sre.remediation import backups as kept
 
     label = kept.latest(LocalStore(places.backup)) or ""
-    saved = {f.key for f in kept.read_backup(LocalStore(places.backup), label).files()}
+    saved = {o.key for o in kept.read_backup(LocalStore(places.backup), label).objects()}
     victim = next(
         f.key for t in sorted(before.tables) for f in before.tables[t].files if f.key in saved
     )

@@ -1,9 +1,9 @@
-"""A reusable SRE library: object storage and snapshot manifests now; rules, dashboards,
-runbooks and remediation as the service spec grows. It never imports `pipeline`."""
+"""A reusable SRE library: object storage and Delta table helpers, rules, dashboards, runbooks
+and remediation for any service. It never imports `pipeline`."""
 
 from sre.errors import (
+    BackupError,
     ChecksumMismatch,
-    ManifestError,
     ObjectNotFound,
     SreError,
     StorageError,
@@ -12,9 +12,9 @@ from sre.errors import (
 from sre.storage import LocalStore, ObjectInfo, ObjectStore, open_store
 
 __all__ = [
+    "BackupError",
     "ChecksumMismatch",
     "LocalStore",
-    "ManifestError",
     "ObjectInfo",
     "ObjectNotFound",
     "ObjectStore",

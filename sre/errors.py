@@ -8,7 +8,7 @@ Hierarchy::
         ├── StoreUnavailable      the store itself cannot be used: unknown path or bucket,
         │                         missing credentials, endpoint down
         └── ChecksumMismatch      bytes read back differ from the recorded checksum
-    └── ManifestError             a snapshot manifest or pointer is malformed
+    └── BackupError               a backup's record is missing or malformed
     └── SpecError                 a service spec is invalid (fields: owner, field)
         └── SpecFileError         a spec file (YAML, OpenSLO, Python) has problems, one line
                                   each naming the file and the path inside it (field: problems)
@@ -47,8 +47,9 @@ class ChecksumMismatch(StorageError):
     """An object's bytes do not match the checksum recorded for it."""
 
 
-class ManifestError(SreError):
-    """A snapshot manifest or pointer cannot be read or is inconsistent."""
+class BackupError(SreError):
+    """A backup's record (`_backup.json`) is missing, malformed or names an object outside
+    the tables it keeps."""
 
 
 class SpecError(SreError, ValueError):

@@ -70,10 +70,17 @@ METRICS: tuple[Metric, ...] = (
     Metric(LAST_RUN, "gauge", (), "Unix time the last run finished, whatever its outcome."),
     Metric(LAST_RUN_SUCCESS, "gauge", (), "1 when the last run succeeded, 0 when it failed."),
     Metric(BYTES_READ, "counter", (), "Bronze bytes read."),
-    Metric(TABLE_ROWS, "gauge", (TABLE,), "Rows of each silver table in the committed snapshot."),
+    Metric(TABLE_ROWS, "gauge", (TABLE,), "Rows of each silver table in its current version."),
     Metric(TABLE_UPDATED, "gauge", (TABLE,), "Unix time each silver table was last published."),
-    Metric(INTEGRITY_OK, "gauge", (), "1 when every silver file matches its manifest, else 0."),
+    Metric(
+        INTEGRITY_OK, "gauge", (), "1 when every silver file matches its recorded checksum, else 0."
+    ),
     Metric(INTEGRITY_CHECKED, "gauge", (), "Unix time of the last silver integrity check."),
-    Metric(INTEGRITY_PROBLEMS, "gauge", (), "Silver files missing or differing from the manifest."),
+    Metric(
+        INTEGRITY_PROBLEMS,
+        "gauge",
+        (),
+        "Silver files missing or differing from their recorded checksums.",
+    ),
     Metric(BACKUP_LAST, "gauge", (), "Unix time of the last validated silver backup."),
 )

@@ -1,54 +1,88 @@
-"""The backup store's layout; reading and validating what it holds, and what a restore decides
-from (no writes here).
+"""The backup store's layout, and reading and validating what it holds (no writes here).
 
-Keys relative to silver/ are kept as they are in the lake::
+A backup holds a consistent set of versions of the Delta tables under silver/: for each table
+the log objects that open its version and the version's data files, at their lake keys below
+the backup's label, so the backup of a table is itself a Delta table at that version::
 
-    silver/<label>/<table>/snapshot=<id>/part-NNNNN.parquet   the snapshot's files
-    silver/<label>/_manifest.json                             its manifest, as committed
-    silver/<label>/_backup.json                               written last: the backup is complete
+    silver/<label>/<table>/_delta_log/<entries>   the log up to the version kept
+    silver/<label>/<table>/<data files>           the version's data files, same relative keys
+    silver/<label>/_backup.json                   written last: every table's version and object
+                                                  with its size, sha256 and rows
 
-`<label>` is a date (YYYY-MM-DD) or `pre-restore-<incident>` (what restore keeps of silver
-before it replaces it). A backup without `_backup.json` never finished.
+`<label>` is a date (YYYY-MM-DD) or `pre-restore-<incident>`. A backup without `_backup.json`
+never finished.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from deltalake.exceptions import DeltaError
 
-from sre.errors import ManifestError, ObjectNotFound, RemediationError, UnsafeTarget
+from sre.errors import BackupError, ObjectNotFound, StorageError
 from sre.remediation import targets
-from sre.remediation.deps import Stores
 from sre.remediation.transfer import fetched
 from sre.storage import ObjectStore
 from sre.storage.base import check_key
-from sre.storage.manifest import FileEntry, Manifest, Problem, TableEntry, from_json, read_current
+from sre.storage.delta import current_files, location, open_table
+from sre.storage.delta_version import TableFile, TableVersion, schema_of
 
 __all__ = [
-    "MANIFEST_NAME",
+    "FORMAT",
     "MARKER_NAME",
     "ROOT",
-    "Inventory",
+    "BackupRecord",
+    "Problem",
     "backup_key",
     "check_label",
-    "inventory",
+    "from_json",
     "latest",
-    "marker",
+    "marker_key",
     "read_backup",
-    "restored",
+    "to_json",
     "validate",
 ]
 
 ROOT = "silver"
-MANIFEST_NAME = "_manifest.json"
 MARKER_NAME = "_backup.json"
+FORMAT = "sre/delta-backup/v1"
 DATED_MARKER = re.compile(rf"{ROOT}/(\d{{4}}-\d{{2}}-\d{{2}})/{MARKER_NAME}")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    key: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class BackupRecord:
+    """What `_backup.json` records: the tables' versions and objects, and where they came from."""
+
+    label: str
+    tables: tuple[TableVersion, ...]
+    created_at: str = ""
+    incident: str = ""
+    source: str = ""
+    missing: tuple[str, ...] = ()
+
+    def objects(self) -> list[TableFile]:
+        return [o for table in self.tables for o in table.objects]
+
+    @property
+    def versions(self) -> dict[str, int]:
+        return {t.key: t.version for t in self.tables}
+
+    @property
+    def bytes(self) -> int:
+        return sum(o.size for o in self.objects())
 
 
 def check_label(label: str) -> str:
@@ -57,104 +91,150 @@ def check_label(label: str) -> str:
 
 
 def backup_key(label: str, lake_key: str) -> str:
-    """Where a lake key (`silver/t/snapshot=s/part-0.parquet`) lives in backup `label`."""
+    """Where a lake key (`silver/t/month=2024-09/part-0.parquet`) lives in backup `label`."""
     if not lake_key.startswith(f"{ROOT}/"):
-        raise ManifestError(f"manifest file {lake_key!r} is not under {ROOT}/")
+        raise BackupError(f"table object {lake_key!r} is not under {ROOT}/")
     return f"{ROOT}/{label}/{check_key(lake_key).removeprefix(f'{ROOT}/')}"
 
 
-def read_backup(store: ObjectStore, label: str) -> Manifest:
-    """The manifest kept in backup `label`; ManifestError when it is missing or malformed."""
-    key = f"{ROOT}/{check_label(label)}/{MANIFEST_NAME}"
+def marker_key(label: str) -> str:
+    return f"{ROOT}/{check_label(label)}/{MARKER_NAME}"
+
+
+def to_json(backup: BackupRecord) -> bytes:
+    doc = {
+        "format": FORMAT,
+        "label": backup.label,
+        "created_at": backup.created_at,
+        "incident": backup.incident,
+        "source": backup.source,
+        "versions": backup.versions,
+        "files": len(backup.objects()),
+        "bytes": backup.bytes,
+        "missing": list(backup.missing),
+        "tables": {
+            t.key: {
+                "version": t.version,
+                "schema": [list(column) for column in t.schema],
+                "files": [_doc(f) for f in t.files],
+                "log": [_doc(f) for f in t.log],
+            }
+            for t in backup.tables
+        },
+    }
+    return json.dumps(doc, indent=2).encode()
+
+
+def _doc(f: TableFile) -> dict[str, Any]:
+    return {"key": f.key, "size": f.size, "sha256": f.sha256, "rows": f.rows}
+
+
+def from_json(data: bytes) -> BackupRecord:
+    """The record of a backup; BackupError when it is malformed or of another format."""
+    try:
+        doc = json.loads(data)
+        if doc.get("format") != FORMAT:
+            raise BackupError(f"unknown backup format {doc.get('format')!r}")
+
+        def files(entries: list[Mapping[str, Any]]) -> tuple[TableFile, ...]:
+            return tuple(
+                TableFile(str(e["key"]), int(e["size"]), str(e["sha256"]), int(e["rows"]))
+                for e in entries
+            )
+
+        tables = tuple(
+            TableVersion(
+                key=str(key),
+                version=int(t["version"]),
+                files=files(t["files"]),
+                log=files(t["log"]),
+                schema=tuple((str(c[0]), str(c[1])) for c in t["schema"]),
+            )
+            for key, t in sorted(doc["tables"].items())
+        )
+        return BackupRecord(
+            label=str(doc["label"]),
+            tables=tables,
+            created_at=str(doc.get("created_at", "")),
+            incident=str(doc.get("incident", "")),
+            source=str(doc.get("source", "")),
+            missing=tuple(str(k) for k in doc.get("missing", ())),
+        )
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+        raise BackupError(f"malformed backup record: {exc}") from exc
+
+
+def read_backup(store: ObjectStore, label: str) -> BackupRecord:
+    """The record of backup `label`; BackupError when it is missing or malformed."""
+    key = marker_key(label)
     try:
         return from_json(store.read_bytes(key))
     except ObjectNotFound as exc:
-        raise ManifestError(f"{key} is missing") from exc
-
-
-def validate(store: ObjectStore, label: str) -> list[Problem]:
-    """Everything wrong with backup `label`: an empty list means it can be restored.
-
-    Every file is read in full: sha256 from the bytes (not from stored metadata), then the Parquet
-    footer's schema and row count against the manifest.
-    """
-    marker_key = f"{ROOT}/{check_label(label)}/{MARKER_NAME}"
-    try:
-        manifest = read_backup(store, label)
-    except ManifestError as exc:
-        return [Problem(f"{ROOT}/{label}/{MANIFEST_NAME}", str(exc))]
-    problems = _check_marker(store, marker_key, manifest)
-    for name, table in sorted(manifest.tables.items()):
-        for entry in table.files:
-            key = backup_key(label, entry.key)
-            try:
-                with fetched(store, key) as got:
-                    if got.size != entry.size:
-                        problems.append(Problem(key, f"size {got.size} != {entry.size}"))
-                    elif got.sha256 != entry.sha256:
-                        problems.append(Problem(key, "sha256 differs from the manifest"))
-                    problems.extend(_check_parquet(got.path, key, name, table.schema, entry.rows))
-            except ObjectNotFound:
-                problems.append(Problem(key, "missing"))
-    return problems
+        raise BackupError(f"{key} is missing: the backup never completed") from exc
 
 
 def latest(store: ObjectStore) -> str | None:
     """The most recent dated backup whose `_backup.json` is present and well formed."""
     for info in sorted(store.list(f"{ROOT}/"), key=lambda i: i.key, reverse=True):
         found = DATED_MARKER.fullmatch(info.key)
-        if found and marker(store, info.key) is not None:
+        if found:
+            try:
+                read_backup(store, found.group(1))
+            except BackupError:
+                continue
             return found.group(1)
     return None
 
 
-def marker(store: ObjectStore, key: str) -> dict[str, Any] | None:
+def validate(store: ObjectStore, label: str) -> list[Problem]:
+    """Everything wrong with backup `label`: an empty list means it can be restored.
+
+    Every object is read in full (sha256 from the bytes, not from stored metadata); every data
+    file's Parquet footer is checked against the recorded rows and the table's columns; then
+    each table is opened as a Delta table in the backup and must be at the recorded version,
+    made of exactly the recorded files.
+    """
     try:
-        doc = json.loads(store.read_bytes(key))
-    except (ObjectNotFound, ValueError):
-        return None
-    fields = {"snapshot": str, "files": int, "bytes": int, "created_at": str}
-    if not isinstance(doc, dict) or any(not isinstance(doc.get(f), t) for f, t in fields.items()):
-        return None
-    return doc
-
-
-def _check_marker(store: ObjectStore, key: str, manifest: Manifest) -> list[Problem]:
-    found = marker(store, key)
-    if found is None:
-        return [Problem(key, "missing or malformed: the backup never completed")]
-    files = manifest.files()
-    expected = {
-        "snapshot": manifest.snapshot,
-        "files": len(files),
-        "bytes": sum(f.size for f in files),
-    }
-    problems = [
-        Problem(key, f"{name} {found[name]!r} != {value!r} in the manifest")
-        for name, value in expected.items()
-        if found[name] != value
-    ]
-    if found.get("missing"):
-        problems.append(Problem(key, f"{len(found['missing'])} files were missing when taken"))
+        backup = read_backup(store, label)
+    except BackupError as exc:
+        return [Problem(marker_key(label), str(exc))]
+    problems: list[Problem] = []
+    if backup.missing:
+        problems.append(Problem(marker_key(label), f"{len(backup.missing)} files were missing"))
+    for table in backup.tables:
+        found: list[Problem] = []
+        data = {f.key for f in table.files}
+        for entry in table.objects:
+            key = backup_key(label, entry.key)
+            try:
+                with fetched(store, key) as got:
+                    if got.size != entry.size:
+                        found.append(Problem(key, f"size {got.size} != {entry.size}"))
+                    elif got.sha256 != entry.sha256:
+                        found.append(Problem(key, "sha256 differs from the backup record"))
+                    if entry.key in data:
+                        found.extend(_check_parquet(got.path, key, table, entry.rows))
+            except ObjectNotFound:
+                found.append(Problem(key, "missing"))
+        # Objects that check out must also open, as a table, at the version recorded.
+        problems.extend(found or _check_table(store, label, table))
     return problems
 
 
-def _check_parquet(
-    path: Path, key: str, table: str, schema: tuple[tuple[str, str], ...], rows: int
-) -> list[Problem]:
+def _check_parquet(path: Path, key: str, table: TableVersion, rows: int) -> list[Problem]:
     try:
         parquet = pq.ParquetFile(path)
-        found = tuple((f.name, str(f.type)) for f in parquet.schema_arrow)
+        found = schema_of(parquet.schema_arrow)
         count = int(parquet.metadata.num_rows)
     except (pa.ArrowException, OSError) as exc:
         return [Problem(key, f"not a readable Parquet file: {exc}")]
     problems = []
-    if schema and found != schema:
+    if table.schema and sorted(found) != sorted(table.schema):
         problems.append(
-            Problem(key, f"schema differs from table {table}'s: {_diff(found, schema)}")
+            Problem(key, f"schema differs from table {table.name}'s: {_diff(found, table.schema)}")
         )
     if count != rows:
-        problems.append(Problem(key, f"{count} rows, the manifest says {rows}"))
+        problems.append(Problem(key, f"{count} rows, the backup record says {rows}"))
     return problems
 
 
@@ -164,46 +244,24 @@ def _diff(found: tuple[tuple[str, str], ...], expected: tuple[tuple[str, str], .
     return " ".join(lost + extra) or "column order"
 
 
-@dataclass(frozen=True, slots=True)
-class Inventory:
-    """What restore decides from: the backup (its label resolved), its problems, current silver."""
-
-    label: str
-    backup: Manifest | None
-    problems: tuple[Problem, ...]
-    current: Manifest | None
-
-
-def inventory(stores: Stores, target: str) -> Inventory:
-    """Resolve `latest`, validate the backup in full and read the committed manifest."""
-    label = latest(stores.backup) if target == "latest" else check_label(target)
-    if label is None:
-        raise RemediationError("no complete dated backup exists", action="restore", target=target)
-    problems = tuple(validate(stores.backup, label))
+def _check_table(store: ObjectStore, label: str, table: TableVersion) -> list[Problem]:
+    """The backup's copy of `table` opens as a Delta table at the recorded version, made of
+    exactly the recorded data files."""
+    where = backup_key(label, table.key)
     try:
-        manifest: Manifest | None = read_backup(stores.backup, label)
-    except ManifestError:
-        manifest = None
-    return Inventory(label, manifest, problems, read_current(stores.lake, ROOT))
-
-
-def restored(
-    source: Manifest, *, label: str, snapshot: str, parent: str | None, created_at: str
-) -> Manifest:
-    """The manifest of the restored snapshot: the backup's tables, files renamed under the new
-    snapshot id, same sizes, checksums, rows and schemas (pure)."""
-    tables: dict[str, TableEntry] = {}
-    for name, table in sorted(source.tables.items()):
-        if not name.replace("_", "").isalnum() or not name.isascii():
-            raise UnsafeTarget(
-                "table names are letters, digits and _", action="restore", target=name
-            )
-        files = tuple(
-            FileEntry(
-                f"{ROOT}/{name}/snapshot={snapshot}/part-{i:05d}.parquet", f.size, f.sha256, f.rows
-            )
-            for i, f in enumerate(table.files)
+        loc = location(store, where)
+        opened = open_table(loc)
+        if opened is None:
+            return [Problem(where, "is not a Delta table")]
+        files = sorted(
+            loc.file_key(p).removeprefix(f"{where}/") for p, _, _ in current_files(opened)
         )
-        tables[name] = TableEntry(files=files, schema=table.schema)
-    extra = {**source.extra, "restored_from": {"backup": label, "snapshot": source.snapshot}}
-    return Manifest(snapshot, created_at, tables, parent=parent, extra=extra)
+    except (DeltaError, StorageError, OSError) as exc:
+        return [Problem(where, f"does not open as a Delta table: {str(exc).splitlines()[0]}")]
+    problems = []
+    if opened.version() != table.version:
+        problems.append(Problem(where, f"opens at version {opened.version()}, not {table.version}"))
+    recorded = sorted(f.key.removeprefix(f"{table.key}/") for f in table.files)
+    if files != recorded:
+        problems.append(Problem(where, "its log names other data files than the backup record"))
+    return problems

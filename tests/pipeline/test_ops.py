@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from pipeline import silver
 from pipeline.cli import main
 from pipeline.runner import run_pipeline
+from sre.remediation.backups import read_backup
 from sre.storage import LocalStore
 
 from .conftest import DropWriter
@@ -52,7 +53,7 @@ def test_verify_passes_on_committed_silver_and_fails_on_a_flipped_byte(
     )
 
 
-def test_backup_copies_the_snapshot_and_validates_it(
+def test_backup_copies_the_current_versions_and_validates_them(
     store: LocalStore, drop: DropWriter, lake: Path, tmp_path: Path
 ) -> None:
     drop("2026-10-11")
@@ -64,8 +65,11 @@ def test_backup_copies_the_snapshot_and_validates_it(
     doc = json.loads(out)
     state = silver.read(store)
     assert state is not None
+    kept = read_backup(LocalStore(target), "2026-11-01")
+    assert kept.versions == {silver.table_key(n): v for n, v in state.versions.items()}
     files = sum(len(t.files) for t in state.tables.values())
-    assert code == 0 and doc["ok"] is True and doc["objects"] == files
+    assert sum(len(t.files) for t in kept.tables) == files  # the data files, and only those
+    assert code == 0 and doc["ok"] is True and doc["objects"] == len(kept.objects())
     assert (target / "silver/2026-11-01/_backup.json").is_file()
     # the versions backed up are pinned: vacuum keeps their files while the backup is kept
     assert (lake / "silver/weight_daily/_pins/backup-2026-11-01.json").is_file()

@@ -1,4 +1,12 @@
-"""Backup: copy the committed silver snapshot aside, verified; `validate` proves it restorable.
+"""Backup: copy a consistent set of versions of the Delta tables under silver/ (each table's
+log up to its version and the version's data files) to the backup store, verified; `validate`
+proves the copy restorable.
+
+Works on any Delta table directly under silver/: the facts are each table's version with its
+objects (`sre.storage.delta_version.read_version`). Every copy is checked against the sha256
+recorded when the file was written; `_backup.json` is written last. The versions kept are then
+pinned in the lake (`<table>/_pins/backup-<label>.json`) so `vacuum` never removes a file the
+backup's versions need; undo deletes the backup (marker first) and the pins.
 
 The layout of the backup store and the validation live in `sre.remediation.backups` (re-exported
 here: `backup.validate`, `backup.latest`, `backup.read_backup`).
@@ -7,19 +15,11 @@ here: `backup.validate`, `backup.latest`, `backup.read_backup`).
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sre.errors import (
-    ManifestError,
-    ObjectNotFound,
-    RemediationError,
-    SpecError,
-    SreError,
-    UnsafeTarget,
-)
+from sre.errors import RemediationError, SpecError, SreError, UnsafeTarget
 from sre.remediation.action import (
     BaseAction,
     Deps,
@@ -32,24 +32,22 @@ from sre.remediation.action import (
     Verification,
 )
 from sre.remediation.backups import (
-    MANIFEST_NAME,
-    MARKER_NAME,
     ROOT,
+    BackupRecord,
     backup_key,
     check_label,
+    from_json,
     latest,
+    marker_key,
     read_backup,
+    to_json,
     validate,
 )
 from sre.remediation.payload import Alert
 from sre.remediation.transfer import iso, transfer
-from sre.storage.manifest import (
-    Manifest,
-    from_json,
-    manifest_key,
-    read_current,
-    to_json,
-)
+from sre.storage import ObjectStore
+from sre.storage.delta import location, pin, unpin
+from sre.storage.delta_version import TableVersion, find_tables, read_version
 
 ACTION = "backup"
 
@@ -58,6 +56,7 @@ __all__ = [
     "Backup",
     "apply",
     "check_label",
+    "inspect",
     "latest",
     "plan",
     "read_backup",
@@ -67,121 +66,104 @@ __all__ = [
 ]
 
 
-def plan(label: str, manifest: Manifest | None, *, source: str | None = None) -> Plan:
-    """Copy every file of the committed manifest, then the manifest, then the marker (pure).
+def inspect(lake: ObjectStore, versions: Mapping[str, int] | None = None) -> list[TableVersion]:
+    """Every Delta table under silver/ at its current version, with the objects that make that
+    version up; or, given `versions` (a consistent set, by table key), those tables only, at
+    those versions."""
+    keys = find_tables(lake, ROOT) if versions is None else sorted(versions)
+    found = []
+    for key in keys:
+        table = read_version(location(lake, key), None if versions is None else versions[key])
+        if table is not None:
+            found.append(table)
+    return found
 
-    `source` is where the lake holds the manifest (default: the snapshot's manifest key); a
-    Delta lake's caller writes the manifest of its tables' current files there first."""
+
+def plan(label: str, tables: Sequence[TableVersion]) -> Plan:
+    """Copy every table's data files, then its log objects, then write the record (pure)."""
     check_label(label)
-    if manifest is None:
+    if not tables:
         raise RemediationError(
-            "nothing is committed under silver/: nothing to back up", action=ACTION, target=label
+            f"no Delta table under {ROOT}/: nothing to back up", action=ACTION, target=label
         )
-    files = manifest.files()
     copies = tuple(
         Step(
             "copy",
-            src=f.key,
-            dst=backup_key(label, f.key),
+            src=o.key,
+            dst=backup_key(label, o.key),
             store="backup",
-            size=f.size,
-            sha256=f.sha256,
+            size=o.size,
+            sha256=o.sha256,
         )
-        for f in files
+        for table in tables
+        for o in (*table.files, *table.log)
     )
-    data = to_json(manifest)
-    writes = (
-        Step(
-            "write",
-            src=source or manifest_key(ROOT, manifest.snapshot),
-            dst=f"{ROOT}/{label}/{MANIFEST_NAME}",
-            store="backup",
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            detail={"snapshot": manifest.snapshot},
-        ),
-        Step("write", src="backup record", dst=f"{ROOT}/{label}/{MARKER_NAME}", store="backup"),
+    record = to_json(BackupRecord(label, tuple(tables)))
+    write = Step(
+        "write",
+        src="backup record",
+        dst=marker_key(label),
+        store="backup",
+        sha256=hashlib.sha256(record).hexdigest(),
+        detail={"record": record.decode()},
     )
-    total = sum(f.size for f in files)
-    note = f"back up snapshot {manifest.snapshot}: {len(files)} files, {total:,} bytes"
-    return Plan(ACTION, label, copies + writes, (f"{note}, to backup {ROOT}/{label}/",))
+    total = sum(s.size for s in copies)
+    shown = ", ".join(f"{t.name}@{t.version}" for t in tables)
+    notes = (
+        f"back up {shown}: {len(copies)} objects, {total:,} bytes, to backup {ROOT}/{label}/",
+        "the versions kept are pinned in the lake so vacuum keeps their files",
+    )
+    return Plan(ACTION, label, (*copies, write), notes)
+
+
+def _record(plan: Plan) -> tuple[Step, BackupRecord]:
+    step = next((s for s in plan.steps if s.op == "write" and "record" in s.detail), None)
+    if step is None or hashlib.sha256(step.detail["record"].encode()).hexdigest() != step.sha256:
+        raise RemediationError("not a backup plan", action=ACTION, target=plan.target)
+    return step, from_json(step.detail["record"].encode())
 
 
 def apply(plan: Plan, stores: Stores, *, incident: str, now: datetime) -> Outcome:
-    """Copy the files (each checked against the manifest), the manifest, then the marker."""
-    return copy_snapshot(plan, stores, incident=incident, now=now, strict=True)
-
-
-def copy_snapshot(
-    plan: Plan, stores: Stores, *, incident: str, now: datetime, strict: bool
-) -> Outcome:
-    """Carry out a backup plan. `strict=False` (restore's pre-restore copy of silver that may be
-    damaged) copies files as they are and records missing ones instead of stopping."""
+    """Copy the objects (each checked against its sha256), write the record, pin the versions."""
     label = check_label(plan.target)
-    manifest_step = next(s for s in plan.steps if s.op == "write" and s.detail.get("snapshot"))
-    snapshot = manifest_step.detail["snapshot"]
-    marker_key = f"{ROOT}/{label}/{MARKER_NAME}"
+    write, planned = _record(plan)
     record: dict[str, Any] = {
         "action": ACTION,
         "label": label,
         "incident": incident,
-        "snapshot": snapshot,
+        "versions": planned.versions,
         "items": [],
+        "pins": [],
         "state": "started",
     }
     done: list[Step] = []
-    missing: list[str] = []
     try:
-        if stores.backup.exists(marker_key):
-            marker = json.loads(stores.backup.read_bytes(marker_key))
-            if marker.get("snapshot") == snapshot:
+        if stores.backup.exists(write.dst):
+            held = read_backup(stores.backup, label)
+            if held.versions == planned.versions:
                 return Outcome(True, (), {**record, "state": "existing"}, "already backed up")
             raise RemediationError(
-                f"backup already holds snapshot {marker.get('snapshot')}",
+                f"backup {label} already holds other versions: {held.versions}",
                 action=ACTION,
                 target=label,
             )
-        data = to_json(from_json(stores.lake.read_bytes(manifest_step.src)))
-        if hashlib.sha256(data).hexdigest() != manifest_step.sha256:
-            raise ManifestError(f"{manifest_step.src} changed since the plan was made")
         for step in (s for s in plan.steps if s.op == "copy"):
             record["items"].append(step.dst)
-            try:
-                transfer(
-                    stores.lake,
-                    step.src,
-                    stores.backup,
-                    step.dst,
-                    expect_sha256=step.sha256 if strict else "",
-                )
-            except ObjectNotFound:
-                if strict:
-                    raise
-                missing.append(step.src)
-                continue
+            transfer(stores.lake, step.src, stores.backup, step.dst, expect_sha256=step.sha256)
             done.append(step)
-        record["items"].append(manifest_step.dst)
-        stores.backup.write_bytes(manifest_step.dst, data)
-        done.append(manifest_step)
-        marker = {
-            "label": label,
-            "snapshot": snapshot,
-            "created_at": iso(now),
-            "incident": incident,
-            "source": stores.lake.url,
-            "files": len(done) - 1,
-            "bytes": sum(s.size for s in done if s.op == "copy"),
-            "missing": missing,
-        }
-        record["items"].append(marker_key)
-        stores.backup.write_bytes(marker_key, json.dumps(marker, indent=2).encode())
-        done.append(Step("write", src="backup record", dst=marker_key, store="backup"))
+        kept = BackupRecord(label, planned.tables, iso(now), incident, stores.lake.url)
+        record["items"].append(write.dst)
+        stores.backup.write_bytes(write.dst, to_json(kept))
+        done.append(write)
+        for table in planned.tables:
+            loc = location(stores.lake, table.key)
+            record["pins"].append(table.key)
+            pin(loc, f"backup-{label}", [table.version], f"backup {label} at {stores.backup.url}")
     except (SreError, ValueError) as exc:
         record["state"] = "partial"
         return Outcome(False, tuple(done), record, f"backup {label} stopped: {exc}")
     record["state"] = "done"
-    detail = f"backed up {len(done) - 2} files" + (f", {len(missing)} missing" if missing else "")
-    return Outcome(True, tuple(done), record, detail)
+    return Outcome(True, tuple(done), record, f"backed up {len(done) - 1} objects")
 
 
 def verify(subject: Plan | Outcome, stores: Stores) -> Verification:
@@ -193,7 +175,8 @@ def verify(subject: Plan | Outcome, stores: Stores) -> Verification:
 
 
 def undo(record: Mapping[str, Any], stores: Stores) -> Outcome:
-    """Delete what the backup wrote: the marker first, so a half-deleted backup never looks done."""
+    """Delete what the backup wrote (the record first, so a half-deleted backup never looks
+    done), then its pins in the lake."""
     label = check_label(str(record.get("label", "")))
     if record.get("action") != ACTION:
         raise RemediationError("not a backup undo record", action=ACTION, target=label)
@@ -202,21 +185,29 @@ def undo(record: Mapping[str, Any], stores: Stores) -> Outcome:
     keys = [str(k) for k in record.get("items", [])]
     if any(not k.startswith(f"{ROOT}/{label}/") for k in keys):
         raise UnsafeTarget("undo record names keys outside the backup", action=ACTION, target=label)
+    tables = [str(t) for t in record.get("pins", [])]
+    if any(t not in find_tables(stores.lake, ROOT) for t in tables):
+        raise UnsafeTarget(
+            "undo record names a pin outside the tables", action=ACTION, target=label
+        )
     done: list[Step] = []
     try:
-        for key in sorted(keys, key=lambda k: not k.endswith(MARKER_NAME)):
+        for key in sorted(keys, key=lambda k: not k.endswith(marker_key(label))):
             stores.backup.delete(key)
             done.append(Step("delete", src=key, store="backup"))
+        for table in tables:
+            unpin(location(stores.lake, table), f"backup-{label}")
+            done.append(Step("delete", src=f"{table}/_pins/backup-{label}.json", store="lake"))
     except SreError as exc:
         return Outcome(False, tuple(done), record, f"undo stopped: {exc}")
     return Outcome(True, tuple(done), {**record, "state": "undone"}, f"deleted backup {label}")
 
 
 class Backup(BaseAction):
-    """The registered action: back up committed silver under a date (`today` by default)."""
+    """The registered action: back up the Delta tables under a date (`today` by default)."""
 
     name = ACTION
-    summary = "copy the committed silver snapshot to the backup store and validate the copy"
+    summary = "copy the Delta tables' current versions (log and files) to the backup store"
     undoable = True
     idempotent = True
     target_label = "backup"
@@ -239,13 +230,13 @@ class Backup(BaseAction):
         value = labels.get(params["label"]) or params["backup"]
         return value if value == "today" else check_label(value)
 
-    def inspect(self, target: str, params: Params, deps: Deps) -> tuple[str, Manifest | None]:
+    def inspect(self, target: str, params: Params, deps: Deps) -> tuple[str, list[TableVersion]]:
         label = deps.now().date().isoformat() if target == "today" else target
-        return label, read_current(deps.need_stores(ACTION).lake, ROOT)
+        return label, inspect(deps.need_stores(ACTION).lake)
 
     def plan(self, target: str, params: Params, facts: Any, incident: str) -> Plan:
-        label, manifest = facts
-        return plan(label, manifest)
+        label, tables = facts
+        return plan(label, tables)
 
     def apply(self, plan: Plan, params: Params, deps: Deps, incident: str) -> Outcome:
         return apply(plan, deps.need_stores(ACTION), incident=incident, now=deps.now())

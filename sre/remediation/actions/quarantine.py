@@ -1,4 +1,4 @@
-"""Quarantine: move every object under a silver prefix to the quarantine store, verified.
+"""Quarantine: move every data object under a silver prefix to the quarantine store, verified.
 
 Every object is copied to `<incident>/<original key>` in the quarantine store with its
 provenance, and each copy is read back (size and sha256) before any original is deleted. The undo
@@ -65,7 +65,11 @@ def check_prefix(prefix: str) -> str:
 
 
 def matches(prefix: str, key: str) -> bool:
-    """`a/b/` selects keys under it; `a/b` selects the key itself or keys under `a/b/`."""
+    """`a/b/` selects keys under it; `a/b` selects the key itself or keys under `a/b/`. A
+    table's own bookkeeping (`_delta_log/`, `_checksums/`, `_pins/`: any `_` segment) is never
+    selected: moving a Delta log aside would make the whole table disappear."""
+    if any(part.startswith("_") for part in key.split("/")[1:]):
+        return False
     if prefix.endswith("/"):
         return key.startswith(prefix)
     return key == prefix or key.startswith(f"{prefix}/")

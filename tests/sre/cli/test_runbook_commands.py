@@ -17,7 +17,6 @@ from sre.remediation.action import Plan
 from sre.remediation.actions import backup
 from sre.remediation.deps import Stores
 from sre.storage import LocalStore
-from sre.storage.manifest import read_current
 from tests.sre.remediation.conftest import contents, write_silver
 
 ROOT = Path(__file__).parents[3]
@@ -105,8 +104,8 @@ def test_every_by_hand_remediation_names_its_service(command: str) -> None:
 def places(tmp_path: Path) -> list[str]:
     lake = LocalStore(tmp_path / "lake", create=True)
     stores = Stores(lake, *(LocalStore(tmp_path / n, create=True) for n in ("q", "b")))
-    write_silver(lake, "s1", {"weight_daily": [5, 5], "nutrition_daily": [4]})
-    made = backup.plan("2026-11-25", read_current(lake, "silver"))
+    write_silver(lake, {"weight_daily": [5, 5], "nutrition_daily": [4]})
+    made = backup.plan("2026-11-25", backup.inspect(lake))
     assert isinstance(made, Plan) and backup.apply(made, stores, incident="i", now=_now()).ok
     return [
         "--lake",

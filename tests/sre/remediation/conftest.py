@@ -1,8 +1,9 @@
 """Stores and realistic silver for the remediation actions, built without importing `pipeline`.
 
 `stores` gives a lake, a quarantine and a backup location of one kind: local directories, S3 on
-moto, or (integration) buckets on the real SeaweedFS server. `silver` writes small zstd Parquet
-tables into the lake and commits a manifest exactly as the pipeline's publish step does.
+moto, or (integration) buckets on the real SeaweedFS server; `delta_stores` only the kinds
+delta-rs reaches (local and SeaweedFS: moto answers boto3 in-process only). `write_silver` makes
+small Delta tables under silver/ and records their checksums as `sre.storage.delta` does.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import hashlib
 import inspect
 import io
 import itertools
+import tempfile
 import typing
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -22,12 +24,14 @@ import boto3
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from deltalake import write_deltalake
 from moto import mock_aws
 
 from sre.errors import StorageError
 from sre.remediation.action import Stores
 from sre.storage import LocalStore, ObjectInfo, ObjectStore
-from sre.storage.manifest import FileEntry, Manifest, TableEntry, commit
+from sre.storage.delta import location, open_table, record_checksums
+from sre.storage.delta_version import TableVersion, find_tables, read_version
 from sre.storage.s3 import S3Store
 from tests.support.seaweedfs import S3Server
 
@@ -61,6 +65,12 @@ def stores(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stores]:
     yield from make_stores(request.param, request, tmp_path)
 
 
+@pytest.fixture(params=["local", pytest.param("seaweedfs", marks=pytest.mark.integration)])
+def delta_stores(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stores]:
+    """The stores Delta tables are opened in by delta-rs: a local directory and real S3."""
+    yield from make_stores(request.param, request, tmp_path)
+
+
 @pytest.fixture(params=["local", "moto", pytest.param("seaweedfs", marks=pytest.mark.integration)])
 def any_stores(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stores]:
     """Every kind, the real S3 server included (for the fault tests)."""
@@ -85,40 +95,57 @@ def parquet_bytes(rows: int, *, seed: int = 0, schema: pa.Schema = SCHEMA) -> by
     return sink.getvalue()
 
 
+# nutrition_daily is partitioned by month, as the pipeline's is; weight_daily is not.
+PARTITIONED = {"nutrition_daily": "month"}
+
+
 def write_silver(
-    store: ObjectStore,
-    snapshot: str,
-    tables: Mapping[str, list[int]],
-    *,
-    parent: str | None = None,
-    seed: int = 0,
-) -> Manifest:
-    """Write each table's parts (rows per part) under `snapshot` and commit a manifest."""
-    entries: dict[str, TableEntry] = {}
-    for t, (name, parts) in enumerate(sorted(tables.items())):
-        files = []
-        for part, rows in enumerate(parts):
-            key = f"silver/{name}/snapshot={snapshot}/part-{part:05d}.parquet"
-            info = store.write_bytes(key, parquet_bytes(rows, seed=seed + 10 * t + part))
-            files.append(FileEntry(key, info.size, info.sha256, rows))
-        schema = tuple((f.name, str(f.type)) for f in SCHEMA)
-        entries[name] = TableEntry(files=tuple(files), schema=schema)
-    manifest = Manifest(
-        snapshot,
-        "2024-09-22T04:00:00+00:00",
-        entries,
-        parent=parent,
-        extra={"partitions": ["ingest_date=2024-09-22"]},
-    )
-    commit(store, "silver", manifest)
-    return manifest
+    store: ObjectStore, tables: Mapping[str, list[int]], *, seed: int = 0
+) -> list[TableVersion]:
+    """Delta tables under silver/, one commit (one data file) per part with `rows` rows, each
+    commit's checksums recorded as a writer using `sre.storage.delta` records them. Built in a
+    local folder with delta-rs, then uploaded key by key, so any store holds them."""
+    with tempfile.TemporaryDirectory(prefix="silver-") as tmp:
+        local = LocalStore(Path(tmp))
+        before = {i.key for name in tables for i in store.list(f"silver/{name}/")}
+        for key in before:  # a table that exists grows by more commits
+            (Path(tmp) / key).parent.mkdir(parents=True, exist_ok=True)
+            store.download(key, Path(tmp) / key)
+        for t, (name, parts) in enumerate(sorted(tables.items())):
+            loc = location(local, f"silver/{name}")
+            for part, rows in enumerate(parts):
+                data = pq.read_table(io.BytesIO(parquet_bytes(rows, seed=seed + 10 * t + part)))
+                column = PARTITIONED.get(name)
+                if column:
+                    data = data.append_column(column, pa.array(["2024-09"] * rows))
+                write_deltalake(
+                    loc.uri, data, mode="append", partition_by=[column] if column else None
+                )
+                table = open_table(loc)
+                assert table is not None
+                record_checksums(loc, table.version())
+        for info in local.list("silver/"):
+            path = local.local_path(info.key)
+            assert path is not None
+            if info.key not in before or info.key.endswith("_last_checkpoint"):
+                store.upload(path, info.key)
+        # The same bytes under the same keys: what the backup action reads from `store`.
+        versions = [read_version(location(local, key)) for key in find_tables(local, "silver")]
+    return [v for v in versions if v is not None]
+
+
+def data_files(store: ObjectStore, table: str) -> list[str]:
+    """Keys of the data files of `table` (everything outside its `_` folders)."""
+    return [i.key for i in store.list(f"silver/{table}/") if "/_" not in i.key]
 
 
 @pytest.fixture
-def silver(stores: Stores) -> Manifest:
-    """Committed silver in the lake: two tables, three files, plus an unrelated bronze object."""
+def silver(stores: Stores) -> list[str]:
+    """Delta tables in the lake: two tables, three data files, plus an unrelated bronze object.
+    Returns the data files' keys."""
     stores.lake.write_bytes("bronze/ingest_date=2024-09-22/nutrition.csv", b"id,kcal\n1,2\n")
-    return write_silver(stores.lake, "s1", {"nutrition_daily": [5, 7], "weight_daily": [4]})
+    write_silver(stores.lake, {"nutrition_daily": [5, 7], "weight_daily": [4]})
+    return data_files(stores.lake, "nutrition_daily") + data_files(stores.lake, "weight_daily")
 
 
 # --- looking at stores, breaking stores ------------------------------------------------------

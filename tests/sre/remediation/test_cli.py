@@ -11,14 +11,14 @@ from click.testing import CliRunner
 from sre.cli import main
 from sre.storage import LocalStore
 
-from .conftest import contents, write_silver
+from .conftest import contents, data_files, write_silver
 from .fakes import alert, payload
 
 
 @pytest.fixture
 def places(tmp_path: Path) -> dict[str, str]:
     lake = LocalStore(tmp_path / "lake", create=True)
-    write_silver(lake, "s1", {"weight_daily": [5, 5], "nutrition_daily": [4]})
+    write_silver(lake, {"weight_daily": [5, 5], "nutrition_daily": [4]})
     return {
         "--lake": str(tmp_path / "lake"),
         "--quarantine": str(tmp_path / "quarantine"),
@@ -88,7 +88,8 @@ def test_remediate_plans_by_default_and_acts_only_when_told(places: dict[str, st
         stdin="silver/weight_daily/\n",
     )
     assert code == 0, out
-    assert contents(lake, "silver/weight_daily/") == {}
+    assert data_files(lake, "weight_daily") == []  # the data files; the log stays
+    assert contents(lake, "silver/weight_daily/_delta_log/")
     [run] = json.loads(sre("runs", "list", "--json", places={"--state": places["--state"]})[1])
     assert {
         "id",

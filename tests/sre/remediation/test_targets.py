@@ -27,7 +27,7 @@ from .fakes import alert, deliver, make_engine, payload, policy
         "silver/participants\n",  # re.match with $ accepted a trailing newline
         "silver/_lineage",  # the pipeline's own bookkeeping
         "silver/_CURRENT.json",
-        "silver/_manifests/x.json",
+        "silver/t/_delta_log/00000000000000000000.json",
         "silver/",  # all of silver is not a prefix of one table
         "silver",
         "silver//x",
@@ -47,7 +47,8 @@ def test_a_quarantine_prefix_outside_one_silver_table_is_refused(prefix: str) ->
 
 
 @pytest.mark.parametrize(
-    "prefix", ["silver/weight_daily/", "silver/weight_daily", "silver/t/snapshot=s1/part-0.parquet"]
+    "prefix",
+    ["silver/weight_daily/", "silver/weight_daily", "silver/t/month=2024-09/part-0.parquet"],
 )
 def test_a_plain_prefix_of_one_table_is_accepted_as_is(prefix: str) -> None:
     assert targets.silver_prefix(prefix) == prefix

@@ -13,24 +13,24 @@ from sre.errors import UnsafeTarget
 from sre.remediation.action import Stores
 from sre.remediation.actions import quarantine
 from sre.storage import ObjectInfo
-from sre.storage.manifest import Manifest
 from tests.sre.remediation.conftest import (
     INCIDENT,
     NOW,
     FaultyStore,
     NoCalls,
     contents,
+    data_files,
     takes_no_store,
     write_silver,
 )
 
-PREFIX = "silver/nutrition_daily/snapshot=s1/"
+PREFIX = "silver/nutrition_daily/month=2024-09/"
 
 OBJECTS = [
-    ObjectInfo("silver/nutrition_daily/snapshot=s1/part-00001.parquet", 300, "b" * 64),
-    ObjectInfo("silver/nutrition_daily/snapshot=s1/part-00000.parquet", 200, "a" * 64),
-    ObjectInfo("silver/nutrition_daily/snapshot=s10/part-00000.parquet", 999, "c" * 64),
-    ObjectInfo("silver/weight_daily/snapshot=s1/part-00000.parquet", 999, "d" * 64),
+    ObjectInfo("silver/nutrition_daily/month=2024-09/part-00001.parquet", 300, "b" * 64),
+    ObjectInfo("silver/nutrition_daily/month=2024-09/part-00000.parquet", 200, "a" * 64),
+    ObjectInfo("silver/nutrition_daily/month=2024-091/part-00000.parquet", 999, "c" * 64),
+    ObjectInfo("silver/weight_daily/part-00000.parquet", 999, "d" * 64),
 ]
 
 
@@ -60,11 +60,11 @@ def test_plan_copies_then_deletes_and_reports_the_blast_radius() -> None:
     assert "deleted only after every copy" in plan.describe()[0]
 
 
-def test_a_prefix_without_a_slash_does_not_reach_a_sibling_snapshot() -> None:
+def test_a_prefix_without_a_slash_does_not_reach_a_sibling_partition() -> None:
     plan = quarantine.plan(PREFIX.rstrip("/"), OBJECTS, incident=INCIDENT)
 
     assert plan.objects == 2
-    assert all("snapshot=s10" not in s.src for s in plan.steps)
+    assert all("month=2024-091" not in s.src for s in plan.steps)
 
 
 def test_an_empty_prefix_plans_nothing() -> None:
@@ -87,8 +87,9 @@ def test_an_empty_prefix_plans_nothing() -> None:
         "silver/",
         "silver",
         "silver/_CURRENT.json",
-        "silver/_manifests/",
-        "silver/_manifests/s1.json",
+        "silver/nutrition_daily/_delta_log/",
+        "silver/nutrition_daily/_delta_log/00000000000000000000.json",
+        "silver/nutrition_daily/_checksums/",
         "s3://other-bucket/silver/x/",
         "silver/x/;rm -rf /",
         "silver/x/$(reboot)",
@@ -125,7 +126,7 @@ def test_unsafe_incident_ids_are_refused(incident: str) -> None:
 
 def test_apply_moves_verified_copies_with_provenance(any_stores: Stores) -> None:
     stores = any_stores
-    write_silver(stores.lake, "s1", {"nutrition_daily": [5, 7], "weight_daily": [4]})
+    write_silver(stores.lake, {"nutrition_daily": [5, 7], "weight_daily": [4]})
     before = contents(stores.lake, PREFIX)
     plan = quarantine.plan(PREFIX, quarantine.inventory(stores, PREFIX), incident=INCIDENT)
 
@@ -133,7 +134,8 @@ def test_apply_moves_verified_copies_with_provenance(any_stores: Stores) -> None
 
     assert outcome.ok, outcome.detail
     assert contents(stores.lake, PREFIX) == {}
-    assert "silver/weight_daily/snapshot=s1/part-00000.parquet" in contents(stores.lake)
+    assert data_files(stores.lake, "weight_daily")  # another table's files stay
+    assert contents(stores.lake, "silver/nutrition_daily/_delta_log/")  # and the log
     moved = contents(stores.quarantine, f"{INCIDENT}/silver/")
     assert moved == {f"{INCIDENT}/{key}": sha for key, sha in before.items()}
     for key, sha in before.items():
@@ -149,7 +151,7 @@ def test_apply_moves_verified_copies_with_provenance(any_stores: Stores) -> None
     assert quarantine.verify(plan, stores).ok
 
 
-def test_the_undo_record_is_kept_in_quarantine(stores: Stores, silver: Manifest) -> None:
+def test_the_undo_record_is_kept_in_quarantine(stores: Stores, silver: list[str]) -> None:
     plan = quarantine.plan(PREFIX, quarantine.inventory(stores, PREFIX), incident=INCIDENT)
     outcome = quarantine.apply(plan, stores, incident=INCIDENT, now=NOW)
 
@@ -162,7 +164,7 @@ def test_the_undo_record_is_kept_in_quarantine(stores: Stores, silver: Manifest)
 
 
 def test_undo_from_the_stored_record_restores_byte_identical_objects(
-    stores: Stores, silver: Manifest
+    stores: Stores, silver: list[str]
 ) -> None:
     lake_before = contents(stores.lake)
     plan = quarantine.plan(PREFIX, quarantine.inventory(stores, PREFIX), incident=INCIDENT)
@@ -227,7 +229,7 @@ def test_a_storage_error_half_way_loses_nothing_and_partial_undo_works(
     any_stores: Stores, store: str, op: str, nth: int
 ) -> None:
     stores = any_stores
-    write_silver(stores.lake, "s1", {"nutrition_daily": [5, 7, 3], "weight_daily": [4]})
+    write_silver(stores.lake, {"nutrition_daily": [5, 7, 3], "weight_daily": [4]})
     before = contents(stores.lake)
     plan = quarantine.plan(PREFIX, quarantine.inventory(stores, PREFIX), incident=INCIDENT)
     faulty = replace(stores, **{store: FaultyStore(getattr(stores, store), op=op, nth=nth)})
@@ -250,7 +252,7 @@ def test_a_storage_error_half_way_loses_nothing_and_partial_undo_works(
 
 
 def test_a_retry_under_the_same_incident_keeps_the_earlier_record(stores: Stores) -> None:
-    write_silver(stores.lake, "s1", {"nutrition_daily": [5, 7, 3]})
+    write_silver(stores.lake, {"nutrition_daily": [5, 7, 3]})
     before = contents(stores.lake)
     first = quarantine.plan(PREFIX, quarantine.inventory(stores, PREFIX), incident=INCIDENT)
     broken = replace(stores, lake=FaultyStore(stores.lake, op="delete", nth=2))
@@ -265,3 +267,15 @@ def test_a_retry_under_the_same_incident_keeps_the_earlier_record(stores: Stores
     record = quarantine.load_undo(stores.quarantine, INCIDENT)
     assert record is not None and quarantine.undo(record, stores).ok
     assert contents(stores.lake) == before
+
+
+def test_a_whole_table_moves_its_data_files_never_its_log(stores: Stores) -> None:
+    write_silver(stores.lake, {"weight_daily": [4, 4]})
+    log = contents(stores.lake, "silver/weight_daily/_delta_log/")
+    prefix = "silver/weight_daily/"
+    plan = quarantine.plan(prefix, quarantine.inventory(stores, prefix), incident=INCIDENT)
+
+    assert plan.objects == 2 and all("/_" not in s.src for s in plan.steps if s.op == "copy")
+    assert quarantine.apply(plan, stores, incident=INCIDENT, now=NOW).ok
+    assert data_files(stores.lake, "weight_daily") == []
+    assert contents(stores.lake, "silver/weight_daily/_delta_log/") == log
