@@ -103,9 +103,9 @@ class RunContext:
     def snapshot(self) -> str:
         """The run's label (rejects folder, ledger): its start time and the run id's first part;
         a completion keeps the label of the run it completes."""
-        pending = self.previous.pending_run() if self.previous is not None else {}
-        if pending.get("snapshot"):
-            return str(pending["snapshot"])
+        pending = self.previous.pending_run() if self.previous is not None else None
+        if pending is not None and pending.snapshot:
+            return pending.snapshot
         return f"{self.started_at:%Y%m%dT%H%M%S}Z-{self.run_id[:8]}"
 
     @property

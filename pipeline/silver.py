@@ -14,8 +14,9 @@ just before that run (`base`).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import polars as pl
@@ -43,16 +44,19 @@ KEYS: dict[str, tuple[str, ...]] = {
     "weight_daily": ("participant_id", "date"),
     "participant_week": ("participant_id", "week"),
 }
-# Partition columns derived from a date, so a drop touches few files: the months of its days
-# for the nutrition tables; for the weekly table the calendar week its rows' trial weeks start
-# in (participants are at different trial weeks, so partitioning by `week` still rewrote all).
+# Partition columns derived from a date, so a drop touches few files (and a MERGE prunes the
+# rest): the months of its days for the daily tables; for the weekly table the calendar week
+# its rows' trial weeks start in (participants are at different trial weeks, so partitioning
+# by `week` still rewrote all).
 DERIVED_PARTITIONS = {
     "nutrition_entries": ("entry_date", "%Y-%m", "month"),
     "nutrition_daily": ("date", "%Y-%m", "month"),
+    "weight_daily": ("date", "%Y-%m", "month"),
     "participant_week": ("week_start", "%G-W%V", "start_week"),
 }
 PARTITION_BY = {table: spec[2] for table, spec in DERIVED_PARTITIONS.items()}
 WRITER = WriterProperties(compression="ZSTD", compression_level=1)
+CHECKPOINT_EVERY = 10
 
 
 def table_key(table: str) -> str:
@@ -67,6 +71,39 @@ class FileRef:
 
 
 @dataclass(frozen=True, slots=True)
+class RunMeta:
+    """What a run records in every commit it makes: its id, label, start and sequence, and the
+    bronze partitions it processed (so a rerun completes exactly these)."""
+
+    run_id: str
+    snapshot: str
+    created_at: str
+    sequence: int
+    partitions: tuple[str, ...] = ()
+
+    def to_doc(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "snapshot": self.snapshot,
+            "created_at": self.created_at,
+            "sequence": self.sequence,
+            "partitions": list(self.partitions),
+        }
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any] | None) -> RunMeta | None:
+        if not doc:
+            return None
+        return cls(
+            run_id=str(doc.get("run_id", "")),
+            snapshot=str(doc.get("snapshot", "")),
+            created_at=str(doc.get("created_at", "")),
+            sequence=int(doc.get("sequence", 0)),
+            partitions=tuple(str(p) for p in doc.get("partitions", ())),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class TableState:
     """One table at one version: `sequence` is the last run committed into it."""
 
@@ -75,7 +112,7 @@ class TableState:
     sequence: int
     files: tuple[FileRef, ...]
     schema: tuple[tuple[str, str], ...] = ()
-    run: Mapping[str, Any] = field(default_factory=dict)
+    run: RunMeta | None = None
     bookkeeping: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -98,19 +135,21 @@ class Silver:
 
     @property
     def snapshot(self) -> str | None:
-        return str(self._run().get("snapshot")) if self._run() else None
+        run = self._run()
+        return run.snapshot if run else None
 
     @property
     def created_at(self) -> str | None:
-        return str(self._run().get("created_at")) if self._run() else None
+        run = self._run()
+        return run.created_at if run else None
 
     @property
     def versions(self) -> dict[str, int]:
         return {name: t.version for name, t in sorted(self.tables.items())}
 
-    def _run(self) -> Mapping[str, Any]:
-        complete = [t for t in self.tables.values() if t.sequence == self.sequence and t.run]
-        return complete[0].run if complete else {}
+    def _run(self) -> RunMeta | None:
+        complete = [t.run for t in self.tables.values() if t.sequence == self.sequence and t.run]
+        return complete[0] if complete else None
 
     def bookkeeping(self) -> Mapping[str, Any]:
         """The cumulative bookkeeping of the last complete run."""
@@ -119,12 +158,12 @@ class Silver:
                 return t.bookkeeping
         return {}
 
-    def pending_run(self) -> Mapping[str, Any]:
-        """What the run to complete recorded (its id, snapshot, partitions), or {}."""
+    def pending_run(self) -> RunMeta | None:
+        """What the run to complete recorded (its id, label, partitions), or None."""
         for t in self.tables.values():
-            if self.pending is not None and t.sequence == self.pending:
+            if self.pending is not None and t.sequence == self.pending and t.run:
                 return t.run
-        return {}
+        return None
 
 
 def _state(name: str, loc: Location, table: DeltaTable) -> TableState:
@@ -137,7 +176,7 @@ def _state(name: str, loc: Location, table: DeltaTable) -> TableState:
         sequence=table.transaction_version(APP_ID) or 0,
         files=files,
         schema=tuple((f.name, str(f.type)) for f in pa.schema(table.schema().to_arrow())),
-        run=commit_metadata(table, RUN_META) or {},
+        run=RunMeta.from_doc(commit_metadata(table, RUN_META)),
         bookkeeping=commit_metadata(table, BOOK_META) or {},
     )
 
@@ -174,14 +213,21 @@ def _version_before(table: DeltaTable, sequence: int) -> int:
     return table.version() - 1
 
 
-def scan(store: ObjectStore, table: str, version: int | None) -> pl.LazyFrame | None:
-    """The table at `version` (None: the latest; -1 or absent: no rows) as a lazy frame."""
+def scan(
+    store: ObjectStore, table: str, version: int | None, *, since: date | None = None
+) -> pl.LazyFrame | None:
+    """The table at `version` (None: the latest; -1 or absent: no rows) as a lazy frame;
+    `since` skips the partitions wholly before that day (a filter on the partition column, so
+    the files are never opened)."""
     loc = location(store, table_key(table))
     if version is not None and version < 0:
         return None
     if open_table(loc) is None:
         return None
     frame = pl.scan_delta(loc.uri, version=version, storage_options=dict(loc.options) or None)
+    if since is not None and since.year > 1 and table in DERIVED_PARTITIONS:
+        _source, pattern, column = DERIVED_PARTITIONS[table]
+        frame = frame.filter(pl.col(column) >= since.strftime(pattern))
     return frame.drop(*set(PARTITION_BY.values()), strict=False)
 
 
@@ -201,7 +247,7 @@ def commit(
     frame: pl.LazyFrame,
     *,
     sequence: int,
-    run: Mapping[str, Any],
+    run: RunMeta,
     bookkeeping: Mapping[str, Any],
 ) -> tuple[int, int] | None:
     """Append (nutrition_entries) or MERGE `frame` into `table` as run `sequence`; record the
@@ -211,7 +257,7 @@ def commit(
     existing = open_table(loc)
     if existing is not None and (existing.transaction_version(APP_ID) or 0) >= sequence:
         return None
-    props = commit_properties(APP_ID, sequence, {RUN_META: run, BOOK_META: bookkeeping})
+    props = commit_properties(APP_ID, sequence, {RUN_META: run.to_doc(), BOOK_META: bookkeeping})
     data = _arrow(frame, table)
     options = dict(loc.options) or None
     if existing is None or table not in KEYS:
@@ -229,6 +275,8 @@ def commit(
     reopened = open_table(loc)
     assert reopened is not None
     version = reopened.version()
+    if version and version % CHECKPOINT_EVERY == 0:
+        reopened.create_checkpoint()  # readers replay at most this many commits, not all
     return version, record_checksums(loc, version)
 
 
@@ -253,15 +301,3 @@ def _merge(target: DeltaTable, data: pa.Table, table: str, props: Any) -> None:
         .when_not_matched_insert_all()
         .execute()
     )
-
-
-def run_meta(
-    run_id: str, snapshot: str, created_at: str, sequence: int, partitions: Sequence[str]
-) -> dict[str, Any]:
-    return {
-        "run_id": run_id,
-        "snapshot": snapshot,
-        "created_at": created_at,
-        "sequence": sequence,
-        "partitions": list(partitions),
-    }

@@ -55,9 +55,9 @@ def list_partitions(store: ObjectStore) -> dict[Partition, dict[str, int]]:
 def run(ctx: RunContext) -> Ingested:
     """Stage the bronze partitions no committed run holds yet; a run completing one that
     crashed between table commits stages exactly the partitions that run recorded."""
-    if ctx.completing and ctx.previous is not None:
-        only = set(ctx.previous.pending_run().get("partitions", ()))
-        return collect(ctx.store, ctx.before.partitions, ctx.work, only=only)
+    pending = ctx.previous.pending_run() if ctx.previous is not None else None
+    if ctx.completing and pending is not None:
+        return collect(ctx.store, ctx.before.partitions, ctx.work, only=set(pending.partitions))
     return collect(ctx.store, ctx.before.partitions, ctx.work)
 
 

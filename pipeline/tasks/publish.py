@@ -56,7 +56,9 @@ def run(ctx: RunContext, checked: Checked) -> Published:
                 written += store.upload(merged, key).size
         partitions = sorted({r.file.partition.name for r in validated.results})
         bookkeeping = ctx.before.advanced(ctx.run_id, partitions, validated.rejected())
-        meta = silver.run_meta(ctx.run_id, ctx.snapshot, ctx.created_at, ctx.sequence, partitions)
+        meta = silver.RunMeta(
+            ctx.run_id, ctx.snapshot, ctx.created_at, ctx.sequence, tuple(partitions)
+        )
         for table in TABLES:
             result = silver.commit(
                 store,

@@ -24,7 +24,9 @@ import pytest
 from deltalake import DeltaTable
 
 from pipeline import integrity, silver
+from pipeline.errors import TaskFailed
 from pipeline.lake import TABLES
+from pipeline.runner import run_pipeline
 from sre.remediation.actions import quarantine, restore
 from sre.remediation.deps import Stores
 from sre.storage import ObjectStore, open_store
@@ -150,3 +152,39 @@ def test_every_table_reads_the_same_with_polars_deltalake_and_potato_pipeline_re
                 other.select(columns).sort(columns).equals(by_polars.select(columns).sort(columns))
             )
         assert by_polars.height > 0
+
+
+@pytest.mark.parametrize("after", [1, len(TABLES) - 1])
+def test_a_crash_between_table_commits_is_completed_by_the_next_run(
+    lake: Lake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, after: int
+) -> None:
+    drop(lake, tmp_path, "2026-10-11", 1)
+    run(lake)
+    store = lake.store()
+    first = silver.read(store)
+    assert first is not None
+    drop(lake, tmp_path, "2026-10-21", 11)
+    real, calls = silver.commit, []
+
+    def dying(store_: object, table: str, *args: object, **kwargs: object) -> object:
+        if len(calls) == after:
+            raise OSError("process killed between two table commits")
+        calls.append(table)
+        return real(store_, table, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(silver, "commit", dying)
+    with pytest.raises(TaskFailed):
+        run_pipeline(store)
+    monkeypatch.setattr(silver, "commit", real)
+    state = silver.read(store)
+    assert state is not None and state.pending == 2
+    # each table at its previous version or at the run's, never partial
+    for name, table in state.tables.items():
+        assert table.version in (first.versions[name], first.versions[name] + 1)
+
+    completion = run_pipeline(store)
+    state = silver.read(store)
+    assert completion.status == "success" and completion.partitions == ("ingest_date=2026-10-21",)
+    assert state is not None and state.pending is None and state.sequence == 2
+    assert state.tables["nutrition_entries"].rows == 2 * first.tables["nutrition_entries"].rows
+    assert integrity.check(store).ok

@@ -17,7 +17,7 @@ import pytest
 from sre.errors import RemediationError, UnsafeTarget
 from sre.remediation.action import Stores
 from sre.remediation.actions import backup
-from sre.storage.delta import location, pinned_versions
+from sre.storage.delta import location, open_table, pinned_versions
 from sre.storage.delta_version import TableVersion
 from sre.storage.s3 import S3Store
 from tests.sre.remediation.conftest import (
@@ -360,3 +360,21 @@ def test_a_failed_copy_leaves_an_unfinished_backup_that_undo_removes(
     assert outcome.undo is not None
     assert backup.undo(outcome.undo, stores).ok
     assert contents(stores.backup) == {}
+
+
+def test_a_checkpointed_table_is_kept_from_its_checkpoint_and_opens(stores: Stores) -> None:
+    write_silver(stores.lake, {"weight_daily": [2, 2, 2]})
+    loc = location(stores.lake, "silver/weight_daily")
+    table = open_table(loc)
+    assert table is not None
+    table.create_checkpoint()  # at version 2
+    write_silver(stores.lake, {"weight_daily": [3]}, seed=4)  # version 3
+
+    (kept,) = backup.inspect(stores.lake)
+    names = [o.key.rsplit("/", 1)[-1] for o in kept.log]
+
+    assert names == [f"{2:020d}.checkpoint.parquet", f"{3:020d}.json"]
+    take(stores)
+    assert backup.validate(stores.backup, DATE) == []
+    copy = location(stores.backup, f"{BASE}/weight_daily")
+    assert pl.read_delta(copy.uri, storage_options=dict(copy.options) or None).height == 9
