@@ -93,3 +93,19 @@ def drop(lake: Path) -> DropWriter:
         return write_drop(lake, ingest_date, **kwargs)  # type: ignore[arg-type]
 
     return make
+
+
+def crash_between_commits(monkeypatch: pytest.MonkeyPatch, after: int) -> None:
+    """The next run dies (OSError, as a killed process) after `after` table commits."""
+    from pipeline import silver
+
+    real, calls = silver.commit, []
+
+    def dying(store_: object, table: str, *args: object, **kwargs: object) -> object:
+        if len(calls) == after:
+            monkeypatch.setattr(silver, "commit", real)  # the rerun commits normally
+            raise OSError("process killed between two table commits")
+        calls.append(table)
+        return real(store_, table, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(silver, "commit", dying)

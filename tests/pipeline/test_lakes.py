@@ -32,7 +32,7 @@ from sre.remediation.deps import Stores
 from sre.storage import ObjectStore, open_store
 from sre.storage.delta import location
 
-from .conftest import nutrition_rows, weight_rows, write_drop
+from .conftest import crash_between_commits, nutrition_rows, weight_rows, write_drop
 
 CLI = str(Path(sys.executable).parent / "potato-pipeline")
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
@@ -60,11 +60,16 @@ def lake(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Lake]:
         yield Lake(str(tmp_path / "lake"), str(tmp_path / "backup"), str(tmp_path / "q"), {})
         return
     server = request.getfixturevalue("seaweedfs")
-    run = uuid.uuid4().hex[:8]
-    for name in ("lake", "backup", "quarantine"):
-        server.create_bucket(f"{name}-{run}")
+    client, run = server.client(), uuid.uuid4().hex[:8]
+    have = {b["Name"] for b in client.list_buckets().get("Buckets", [])}
+    for name in ("lake", "backup", "quarantine"):  # shared: weed mini's volumes are few
+        if f"lakes-{name}" not in have:
+            client.create_bucket(Bucket=f"lakes-{name}")
     yield Lake(
-        f"s3://lake-{run}/trial", f"s3://backup-{run}", f"s3://quarantine-{run}", server.env()
+        f"s3://lakes-lake/{run}",
+        f"s3://lakes-backup/{run}",
+        f"s3://lakes-quarantine/{run}",
+        server.env(),
     )
 
 
@@ -164,18 +169,9 @@ def test_a_crash_between_table_commits_is_completed_by_the_next_run(
     first = silver.read(store)
     assert first is not None
     drop(lake, tmp_path, "2026-10-21", 11)
-    real, calls = silver.commit, []
-
-    def dying(store_: object, table: str, *args: object, **kwargs: object) -> object:
-        if len(calls) == after:
-            raise OSError("process killed between two table commits")
-        calls.append(table)
-        return real(store_, table, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(silver, "commit", dying)
+    crash_between_commits(monkeypatch, after)
     with pytest.raises(TaskFailed):
         run_pipeline(store)
-    monkeypatch.setattr(silver, "commit", real)
     state = silver.read(store)
     assert state is not None and state.pending == 2
     # each table at its previous version or at the run's, never partial

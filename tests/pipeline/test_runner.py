@@ -17,7 +17,7 @@ from pipeline.ledger import TaskReport
 from pipeline.runner import TASKS, Observer, run_pipeline
 from sre.storage import LocalStore
 
-from .conftest import DropWriter, nutrition_rows, weight_rows
+from .conftest import DropWriter, crash_between_commits, nutrition_rows, weight_rows
 
 
 class Crash(Exception):
@@ -163,19 +163,9 @@ def test_a_crash_between_table_commits_is_completed_by_the_rerun_without_duplica
     run_pipeline(store)
     expected = table_rows(store)
     drop("2026-10-21", weight_log=weight_rows(11), nutrition=nutrition_rows(11))
-    real = silver.commit
-    calls: list[str] = []
-
-    def dying(store_: object, table: str, *args: object, **kwargs: object) -> object:
-        if len(calls) == after:
-            raise OSError("process killed between two table commits")
-        calls.append(table)
-        return real(store_, table, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(silver, "commit", dying)
+    crash_between_commits(monkeypatch, after)
     with pytest.raises(TaskFailed):
         run_pipeline(store)
-    monkeypatch.setattr(silver, "commit", real)
     state = silver.read(store)
     assert state is not None and state.pending == 2 and state.sequence == 1
     # each table is at its previous version or at the run's, never partial

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import inspect
 import io
-import itertools
 import tempfile
 import typing
 import uuid
@@ -38,7 +37,6 @@ from tests.support.seaweedfs import S3Server
 NOW = datetime(2024, 9, 23, 4, 0, tzinfo=UTC)
 INCIDENT = "inc-42"
 BUCKETS = ("lake", "quarantine", "backup")
-_prefixes = itertools.count()
 
 
 def make_stores(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stores]:
@@ -53,10 +51,14 @@ def make_stores(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> It
     else:
         server: S3Server = request.getfixturevalue("seaweedfs")
         client = server.client()
-        run = uuid.uuid4().hex[:8]
+        # Three buckets for the whole session, a fresh prefix per test: `weed mini` gives every
+        # bucket volumes of its own and answers InternalError once it has none left.
+        have = {b["Name"] for b in client.list_buckets().get("Buckets", [])}
         for name in BUCKETS:
-            client.create_bucket(Bucket=f"{name}-{run}")
-        yield Stores(*(S3Store(client, f"{name}-{run}", "team") for name in BUCKETS))
+            if f"remediation-{name}" not in have:
+                client.create_bucket(Bucket=f"remediation-{name}")
+        run = f"team-{uuid.uuid4().hex[:8]}"
+        yield Stores(*(S3Store(client, f"remediation-{name}", run) for name in BUCKETS))
 
 
 @pytest.fixture(params=["local", "moto"])
