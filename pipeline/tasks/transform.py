@@ -9,15 +9,15 @@ publish MERGEs only the rows that changed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 import polars as pl
 
 from pipeline import foods
 from pipeline.context import RunContext
-from pipeline.engine import parquet
+from pipeline.engine import parquet, window
 from pipeline.engine.rollups import SUMS, roll_up
+from pipeline.engine.window import of_people
 from pipeline.silver import KEYS, scan
 from pipeline.tasks.validate import Validated
 
@@ -234,10 +234,6 @@ def touched(validated: Validated) -> pl.LazyFrame:
     return pl.concat(ids).unique()
 
 
-def _of(frame: pl.LazyFrame | None, people: pl.LazyFrame) -> pl.LazyFrame | None:
-    return frame.join(people, on="participant_id", how="semi") if frame is not None else None
-
-
 def changed(new: pl.LazyFrame, old: pl.LazyFrame | None) -> pl.LazyFrame:
     """Rows of `new` that `old` lacks or holds with other values."""
     if old is None:
@@ -258,62 +254,6 @@ def changed(new: pl.LazyFrame, old: pl.LazyFrame | None) -> pl.LazyFrame:
     return numbered.join(differing.select("_row"), on="_row", how="semi").drop("_row")
 
 
-EARLIEST = date(1, 1, 1)
-
-
-def window(
-    new_days: pl.LazyFrame,
-    roster: pl.LazyFrame,
-    before: pl.LazyFrame | None,
-    baselines: pl.LazyFrame | None,
-) -> pl.LazyFrame:
-    """Per touched participant, the first day whose committed rows this run must read again
-    (`since`): the start of the trial week before the first week this run changes, whose
-    `delta_kg_next` moves with it. The whole history (EARLIEST) when the week numbering or the
-    baseline may move: no start date, a start date that changed, no committed baseline yet, or
-    a day at or before it."""
-    frame = (
-        new_days.group_by("participant_id")
-        .agg(pl.col("date").min().alias("first_new"))
-        .join(roster.select("participant_id", "start_date"), on="participant_id", how="left")
-    )
-    if before is not None:
-        was = before.select("participant_id", pl.col("start_date").alias("was_start"))
-        frame = frame.join(was, on="participant_id", how="left")
-    else:
-        frame = frame.with_columns(was_start=pl.lit(None, dtype=pl.Date))
-    if baselines is not None:
-        frame = frame.join(baselines, on="participant_id", how="left")
-    else:
-        frame = frame.with_columns(baseline=pl.lit(None, dtype=pl.Date))
-    start, first = pl.col("start_date"), pl.col("first_new")
-    weeks = (first - start).dt.total_days() // 7 - 1
-    full = (
-        start.is_null()
-        | start.ne_missing(pl.col("was_start"))
-        | pl.col("baseline").is_null()
-        | (first <= pl.col("baseline"))
-    )
-    since = start + pl.duration(days=weeks * 7)
-    return frame.select(
-        "participant_id", pl.when(full).then(pl.lit(EARLIEST)).otherwise(since).alias("since")
-    )
-
-
-def _since(
-    frame: pl.LazyFrame | None, bounds: pl.LazyFrame, keep: pl.Expr | None = None
-) -> pl.LazyFrame | None:
-    """The rows of `frame` on or after each participant's `since` (and those `keep` selects)."""
-    if frame is None:
-        return None
-    inside = pl.col("date") >= pl.col("since")
-    return (
-        frame.join(bounds, on="participant_id", how="inner")
-        .filter(inside if keep is None else inside | keep)
-        .drop("since")
-    )
-
-
 def run(ctx: RunContext, validated: Validated) -> Transformed:
     store, work, base = ctx.store, ctx.work, ctx.base
     out = work / "silver"
@@ -322,7 +262,8 @@ def run(ctx: RunContext, validated: Validated) -> Transformed:
     people.sink_parquet(work / "touched.parquet", **parquet.WORK)
     people = pl.scan_parquet(work / "touched.parquet")
     prev = {
-        t: _of(scan(store, t, base.get(t)), people) for t in ("participants", "participant_week")
+        t: of_people(scan(store, t, base.get(t)), people)
+        for t in ("participants", "participant_week")
     }
     path = {name: out / f"{name}.parquet" for name in DERIVED}
     change = {name: out / f"{name}.changes.parquet" for name in DERIVED}
@@ -344,35 +285,15 @@ def run(ctx: RunContext, validated: Validated) -> Transformed:
         sums.parent.mkdir(parents=True, exist_ok=True)
         roll_up(new_entries, sums, checks)
 
-    # A run reads back only the committed days it can change (see `window`), so its cost
-    # follows the drop, not the history.
+    # A run reads back only the committed days it can change, so its cost follows the drop.
     new_days = [
         pl.scan_parquet(p).select("participant_id", pl.col("measure_date").alias("date"))
         for p in validated.clean("weight_log")
     ]
     if new_entries:
         new_days.append(pl.scan_parquet(sums).select("participant_id", "date"))
-    committed = {
-        t: _of(scan(store, t, base.get(t)), people) for t in ("weight_daily", "nutrition_daily")
-    }
-    baselines = (
-        committed["weight_daily"]
-        .filter("is_baseline")
-        .select("participant_id", pl.col("date").alias("baseline"))
-        if committed["weight_daily"] is not None
-        else None
-    )
-    empty = pl.LazyFrame(schema={"participant_id": pl.String, "date": pl.Date})
-    bounds_frame = window(
-        pl.concat(new_days) if new_days else empty, roster, prev["participants"], baselines
-    )
-    bounds_frame.sink_parquet(work / "window.parquet", **parquet.WORK)
-    bounds = pl.scan_parquet(work / "window.parquet")
-    earliest = bounds.select(pl.col("since").min()).collect().item()
-    for t in ("weight_daily", "nutrition_daily"):
-        frame = scan(store, t, base.get(t), since=earliest)
-        keep = pl.col("is_baseline") if t == "weight_daily" else None
-        prev[t] = _since(_of(frame, people), bounds, keep)
+    read = window.read_back(store, base, people, new_days, roster, prev["participants"], work)
+    prev["weight_daily"], prev["nutrition_daily"], bounds = read
     keys = list(KEYS["nutrition_daily"])
     daily_prev = prev["nutrition_daily"]
     touched_days = (
@@ -394,7 +315,7 @@ def run(ctx: RunContext, validated: Validated) -> Transformed:
         if daily_prev is not None
         else days
     )
-    recent = _since(weights, bounds)
+    recent = window.since(weights, bounds)
     assert recent is not None
     sink("participant_week", participant_week(recent, all_days, roster))
     tables = {name: [p] for name, p in path.items()}

@@ -1,4 +1,4 @@
-"""A run reads back only the committed days it can change (`transform.window`): drop by drop,
+"""A run reads back only the committed days it can change (`pipeline.engine.window`): drop by drop,
 the tables end up exactly as one run over every drop makes them, on the generator's dirty data."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import polars as pl
 
+from pipeline.engine.window import EARLIEST, window
 from pipeline.runner import run_pipeline
-from pipeline.tasks.transform import EARLIEST, window
 from sre.storage import LocalStore
 
 CLI = str(Path(sys.executable).parent / "potato-pipeline")

@@ -155,3 +155,22 @@ def test_audit_list_filters_by_alert_and_time_and_show_prints_one_record(tmp_pat
     assert missing.exit_code != 0 and "no audit record 999" in missing.output
     runs = runner.invoke(main, ["runs", "list", "--state", state])
     assert runs.output.split()[:2] == ["ID", "STARTED"]
+
+
+def test_tables_lists_each_delta_table_and_exits_1_on_a_damaged_file(
+    places: dict[str, str],
+) -> None:
+    lake = places["--lake"]
+    code, out, _ = sre("tables", lake, "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["problems"] == []
+    assert doc["tables"] == {
+        "silver/nutrition_daily": {"version": 0, "files": 1},
+        "silver/weight_daily": {"version": 1, "files": 2},
+    }
+
+    store = LocalStore(Path(lake))
+    (victim,) = data_files(store, "nutrition_daily")
+    store.write_bytes(victim, b"not the bytes that were written")
+    code, out, _ = sre("tables", lake)
+    assert code == 1 and victim in out and "1 problem(s)" in out
