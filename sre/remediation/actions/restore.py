@@ -13,7 +13,7 @@ to an older version, which is left to an operator.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sre.errors import BackupError, RemediationError, SpecError, SreError, UnsafeTarget
@@ -33,12 +33,13 @@ from sre.remediation.actions.quarantine import DATA_LOCK
 from sre.remediation.backups import BackupRecord, Problem
 from sre.remediation.payload import Alert
 from sre.remediation.transfer import check_incident, transfer
-from sre.storage.delta import location, open_table, recorded_checksums, verify_table
+from sre.storage.delta import Location, location, open_table, recorded_checksums, verify_table
 from sre.storage.delta_version import find_tables
 
 ACTION = "restore"
 ROOT = "silver"
 MODE = "delta"
+LOOK_BACK = 50  # versions searched for the last intact one
 
 __all__ = ["ACTION", "Damage", "Inventory", "Restore", "apply", "inventory", "plan"]
 __all__ += ["plan_from", "undo", "verify"]
@@ -64,6 +65,7 @@ class Inventory:
     backup: BackupRecord | None
     problems: tuple[Problem, ...]
     damaged: tuple[Damage, ...]
+    intact: Mapping[str, int | None] = field(default_factory=dict)  # see `last_intact`
 
 
 def _label(stores: Stores, target: str) -> str:
@@ -92,15 +94,37 @@ def damaged(stores: Stores) -> list[Damage]:
     return found
 
 
+def last_intact(loc: Location, *, back: int = LOOK_BACK) -> int | None:
+    """The newest version before the current one whose data files all verify (None: none of
+    the last `back`): where a Delta restore of the table would go."""
+    table = open_table(loc)
+    if table is None:
+        return None
+    for version in range(table.version() - 1, max(-1, table.version() - 1 - back), -1):
+        table.load_as_version(version)
+        if not verify_table(loc, table):
+            return version
+    return None
+
+
 def inventory(stores: Stores, target: str) -> Inventory:
-    """Resolve `latest`, validate the backup in full, and find the damaged lake files."""
+    """Resolve `latest`, validate the backup in full, find the damaged lake files and, for a
+    table with one the backup does not hold, its last intact version."""
     label = _label(stores, target)
     problems = tuple(backups.validate(stores.backup, label))
     try:
         record: BackupRecord | None = backups.read_backup(stores.backup, label)
     except BackupError:
         record = None
-    return Inventory(label, record, problems, tuple(damaged(stores)))
+    found = tuple(damaged(stores))
+    held = {(o.key, o.sha256) for o in record.objects()} if record else set()
+    lacking = {d.key.rsplit("/", 1)[0] for d in found if (d.key, d.sha256) not in held}
+    intact = {
+        key: last_intact(location(stores.lake, key))
+        for key in find_tables(stores.lake, ROOT)
+        if any(k == key or k.startswith(f"{key}/") for k in lacking)
+    }
+    return Inventory(label, record, problems, found, intact)
 
 
 def plan(inv: Inventory, *, incident: str) -> Plan:
@@ -132,9 +156,13 @@ def plan(inv: Inventory, *, incident: str) -> Plan:
             )
         )
     if absent:
+        versions = "; ".join(
+            f"{key}: last intact version {v}" if v is not None else f"{key}: none recently"
+            for key, v in sorted(inv.intact.items())
+        )
         raise RemediationError(
             f"backup {inv.label} lacks {len(absent)} damaged file(s), e.g. {absent[0]}: "
-            "restore the table to an older Delta version instead",
+            f"restore the table to an older Delta version instead ({versions or 'see sre tables'})",
             action=ACTION,
             target=inv.label,
         )

@@ -102,8 +102,10 @@ def test_a_file_written_after_the_backup_refuses_the_plan(stores: Stores) -> Non
     (fresh,) = [k for k in files if k not in kept]
     stores.lake.delete(fresh)
 
-    with pytest.raises(RemediationError, match="older Delta version"):
+    with pytest.raises(RemediationError, match="older Delta version") as caught:
         restore.plan_from(stores, "latest", incident=INCIDENT)
+    # version 1 added the file now gone; version 0 is whole
+    assert "silver/weight_daily: last intact version 0" in str(caught.value)
 
 
 # --- apply, verify, undo ---------------------------------------------------------------------
