@@ -52,7 +52,7 @@ def shape_problems(doc: dict[str, Any]) -> list[str]:
             if not isinstance(source, dict) or not source.get("type"):
                 problems.append(f"{at}: no datasource type")
             if "step" in target and not isinstance(target["step"], str):
-                problems.append(f'{at}.step: {target["step"]!r} must be a string (e.g. "1m")')
+                problems.append(f"{at}.step: {target['step']!r} must be a string (e.g. \"1m\")")
             legacy = [k for k in _LEGACY_TARGET if k in target]
             if legacy:
                 problems.append(f"{at}: legacy keys {legacy} (not in the query model)")

@@ -55,8 +55,7 @@ def _where(exc: BaseException) -> tuple[str, str | None]:
     inside = [
         f
         for f in frames
-        if not f.filename.startswith(_SRE)
-        and "importlib" not in f.filename
+        if not f.filename.startswith(_SRE) and "importlib" not in f.filename
         and not f.filename.startswith("<")
     ]
     place = f"{inside[-1].filename}:{inside[-1].lineno}" if inside else ""

@@ -88,17 +88,8 @@ def test_a_live_scrape_is_compared(tmp_path: Path) -> None:
     port = free_port()
     server, thread = start_http_server(port, addr="127.0.0.1", registry=registry)
     try:
-        result = CliRunner().invoke(
-            main,
-            [
-                "check",
-                "--service",
-                SPEC,
-                "--metrics-only",
-                "--metrics-url",
-                f"http://127.0.0.1:{port}/metrics",
-            ],
-        )
+        result = CliRunner().invoke(main, ["check", "--service", SPEC, "--metrics-only",
+                                           "--metrics-url", f"http://127.0.0.1:{port}/metrics"])
     finally:
         server.shutdown()
         thread.join(5)

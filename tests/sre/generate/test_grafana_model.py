@@ -93,7 +93,9 @@ def test_the_checks_catch_what_grafana_rejects() -> None:
 def test_a_query_field_the_model_drops_is_named() -> None:
     (doc,) = _all("prod")
     doc["panels"][0]["targets"][0]["metric"] = "legacy"  # not a field of Grafana's model
-    assert model_problems(doc) == ["panels[0].targets[0].metric: 'legacy' came back as None"]
+    assert model_problems(doc) == [
+        "panels[0].targets[0].metric: 'legacy' came back as None"
+    ]
 
 
 def test_sre_checks_own_shape_check_agrees_with_grafanas_model() -> None:
@@ -113,5 +115,5 @@ def test_sre_checks_own_shape_check_agrees_with_grafanas_model() -> None:
         "top-level key '__inputs' is not in Grafana's dashboard model",
         "panels[0].fieldConfig.defaults.color is null (leave it out, or give a value)",
         "panels[0]: thresholds.steps must be an array",
-        'panels[6].targets[0].step: 10 must be a string (e.g. "1m")',
+        "panels[6].targets[0].step: 10 must be a string (e.g. \"1m\")",
     ]

@@ -56,9 +56,9 @@ def test_the_service_monitor_scrapes_sre_serve_and_validates() -> None:
     assert monitor["spec"]["endpoints"] == [{"port": "http", "path": "/metrics",
                                              "interval": "30s"}]  # fmt: skip
     service = yaml.safe_load((REPO / "infra" / "k8s" / "service.yaml").read_text())
-    assert (
-        monitor["spec"]["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items()
-    )
+    assert monitor["spec"]["selector"]["matchLabels"].items() <= service["metadata"][
+        "labels"
+    ].items()
     assert [p["name"] for p in service["spec"]["ports"]] == ["http"]
 
 

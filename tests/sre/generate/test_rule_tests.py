@@ -25,7 +25,9 @@ def _tests(env: str = "prod") -> dict[str, dict[str, object]]:
 
 def test_every_alert_has_a_test_file_with_a_firing_and_a_silent_case() -> None:
     files = _tests()
-    assert set(files) == {f"alerts/tests/potato-pipeline/{a.name}.test.yml" for a in SERVICE.alerts}
+    assert set(files) == {
+        f"alerts/tests/potato-pipeline/{a.name}.test.yml" for a in SERVICE.alerts
+    }
     for doc in files.values():
         results = [t["alert_rule_test"][0]["exp_alerts"] for t in doc["tests"]]  # type: ignore[attr-defined]
         assert any(results) and not all(results)
