@@ -383,7 +383,9 @@ ENVIRONMENTS = (
         runbook_base_url="https://github.com/example/potato-weight-nutrition/blob/main/",
         site_url="https://runbooks.example.com/potato-pipeline/",
         grafana_url="https://grafana.example.com",
-        webhook_url="http://sre-remediator:9095/alertmanager",
+        # Alertmanager runs in the monitoring namespace (infra/k8s/monitoring); the remediator's
+        # Service is in the pipeline's.
+        webhook_url="http://sre-remediator.potato-pipeline.svc:9095/alertmanager",
         webhook_credentials_file="/etc/alertmanager/secrets/sre-remediator-token",
     ),
     DEMO,
