@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy.exc import OperationalError
 
 from sre.remediation.state import schema as state
 from sre.stack import processes
@@ -41,14 +42,21 @@ class Delivery:
 
 
 def wait_for(check: Callable[[], T | None], *, timeout: float, what: str, every: float = 0.1) -> T:
-    """Poll `check` until it returns something true (a non-empty list, True, a number...)."""
+    """Poll `check` until it returns something true (a non-empty list, True, a number...).
+
+    A component that does not answer (the state database or a server down, as a drill's fault
+    makes it) counts as "not yet"; the last such error is named if the wait times out."""
     deadline = time.monotonic() + timeout
+    unreachable = ""
     while True:
-        found = check()
+        try:
+            found = check()
+        except (OSError, OperationalError) as exc:
+            found, unreachable = None, f" (last: {type(exc).__name__}: {str(exc)[:200]})"
         if found:
             return found
         if time.monotonic() >= deadline:
-            raise StackError(f"timed out after {timeout:.0f} s waiting for {what}")
+            raise StackError(f"timed out after {timeout:.0f} s waiting for {what}{unreachable}")
         time.sleep(every)
 
 
@@ -143,10 +151,11 @@ class Observer:
                 found[f"{sample.name}{{{labels}}}" if labels else sample.name] = sample.value
         return found
 
-    def post(self, body: bytes) -> int:
-        """POST a delivery to the webhook as Alertmanager does; returns the HTTP status (an
-        HTTP error raises `urllib.error.HTTPError`; a refused or reset connection is retried
-        for 10 s)."""
+    def post(self, body: bytes, patience: float = 90.0) -> int:
+        """POST a delivery to the webhook as Alertmanager does; returns the HTTP status. As
+        Alertmanager does, a refused or reset connection (the replica restarting) and a 503
+        (its state store unreachable) are retried, for up to `patience` seconds; any other
+        HTTP error raises `urllib.error.HTTPError`."""
         token = Path(self.stack.token_file).read_text(encoding="utf-8").strip()
         request = urllib.request.Request(
             self.stack.webhook,
@@ -154,13 +163,14 @@ class Observer:
             method="POST",
             headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
         )
-        for attempt in range(20):  # as Alertmanager does, retry while the replica restarts
+        deadline = time.monotonic() + patience
+        while True:
             try:
                 with urllib.request.urlopen(request, timeout=10) as response:
                     status: int = response.status
                     return status
             except (ConnectionError, urllib.error.URLError) as exc:
-                if isinstance(exc, urllib.error.HTTPError) or attempt == 19:
+                retried = not isinstance(exc, urllib.error.HTTPError) or exc.code == 503
+                if not retried or time.monotonic() >= deadline:
                     raise
                 time.sleep(0.5)
-        raise AssertionError("unreachable")
