@@ -14,7 +14,7 @@ just before that run (`base`).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -231,14 +231,32 @@ def scan(
     return frame.drop(*set(PARTITION_BY.values()), strict=False)
 
 
-def _arrow(frame: pl.LazyFrame, table: str) -> pa.Table:
+def _shaped(frame: pl.LazyFrame, table: str) -> pl.LazyFrame:
     if table in DERIVED_PARTITIONS:
         source, pattern, column = DERIVED_PARTITIONS[table]
         frame = frame.with_columns(pl.col(source).dt.strftime(pattern).alias(column))
-    data = frame.collect(engine="streaming")
     # Delta has no unsigned integers: widen them (row counts from pl.len() are UInt32)
-    signed = {name: pl.Int64 for name, dtype in data.schema.items() if dtype.is_unsigned_integer()}
-    return data.cast(signed).to_arrow(compat_level=pl.CompatLevel.oldest())  # type: ignore[arg-type]
+    schema = frame.collect_schema()
+    return frame.cast({n: pl.Int64 for n, t in schema.items() if t.is_unsigned_integer()})
+
+
+def _arrow(frame: pl.LazyFrame, table: str) -> pa.Table:
+    data = _shaped(frame, table).collect(engine="streaming")
+    return data.to_arrow(compat_level=pl.CompatLevel.oldest())
+
+
+def _stream(frame: pl.LazyFrame, table: str) -> pa.RecordBatchReader:
+    """The rows as a stream of Arrow batches, so an append of millions of rows never holds
+    them all in memory at once (peak RSS stays near the engine's, not the table's size)."""
+    shaped = _shaped(frame, table)
+    oldest = pl.CompatLevel.oldest()
+    schema = shaped.head(0).collect().to_arrow(compat_level=oldest).schema
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for chunk in shaped.collect_batches(engine="streaming"):
+            yield from chunk.to_arrow(compat_level=oldest).cast(schema).to_batches()
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
 
 
 def commit(
@@ -258,12 +276,11 @@ def commit(
     if existing is not None and (existing.transaction_version(APP_ID) or 0) >= sequence:
         return None
     props = commit_properties(APP_ID, sequence, {RUN_META: run.to_doc(), BOOK_META: bookkeeping})
-    data = _arrow(frame, table)
     options = dict(loc.options) or None
     if existing is None or table not in KEYS:
         write_deltalake(
             loc.uri,
-            data,
+            _stream(frame, table),
             mode="append",
             partition_by=[PARTITION_BY[table]] if table in PARTITION_BY else None,
             storage_options=options,
@@ -271,7 +288,7 @@ def commit(
             commit_properties=props,
         )
     else:
-        _merge(existing, data, table, props)
+        _merge(existing, _arrow(frame, table), table, props)
     reopened = open_table(loc)
     assert reopened is not None
     version = reopened.version()
