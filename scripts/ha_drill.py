@@ -121,6 +121,15 @@ class Injector:
             time.sleep(0.1)
         return None
 
+    def _guarded(self, job: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                job()
+            except Exception as exc:  # noqa: BLE001 (reported in the table, never lost)
+                self.errors.append(f"{type(exc).__name__}: {exc}")
+
+        return run
+
     def _watch(self) -> None:
         try:
             self._inject()
@@ -142,7 +151,7 @@ class Injector:
         if self.chosen & {"database-outage"}:
             jobs.append(lambda: self.db.outage(OUTAGE))
             self.done.append(f"state database stopped {OUTAGE:.0f} s")
-        threads = [threading.Thread(target=j) for j in jobs]
+        threads = [threading.Thread(target=self._guarded(j)) for j in jobs]
         for t in threads:
             t.start()
         if self.chosen & {"remediator-killed", "rolling-restart"}:
@@ -251,7 +260,22 @@ def play(cell: Stack, db: Cluster, places: Places, fault: str) -> dict[str, Any]
         and all(code == 202 for code in replayed)
         and (refused > 0 or "database-outage" not in chosen)  # the outage was felt, and survived
     )
+    if not row["ok"]:  # what the state store saw, to read after the drill
+        evidence = places.root / f"evidence-{fault}-{int(started)}.json"
+        tables = {"runs": runs, "audit": audit, "episodes": _episodes(obs)}
+        evidence.write_text(json.dumps({"row": row, **tables}, indent=2, default=str) + "\n")
+        row["evidence"] = str(evidence)
     return row
+
+
+def _episodes(obs: Observer) -> list[dict[str, Any]]:
+    import sqlalchemy as sa
+
+    from sre.remediation.state.schema import episodes
+
+    with obs.db.connect() as conn:
+        rows = conn.execute(sa.select(episodes).order_by(episodes.c.id)).mappings()
+        return [dict(r) for r in rows]
 
 
 def _settled(obs: Observer, since: float, timeout: float = 60.0) -> None:
@@ -317,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
         stdout=subprocess.DEVNULL,
     )
     rows: list[dict[str, Any]] = []
-    with cluster(args.root / "postgres") as db:
+    with cluster(args.root) as db:
         spec = dataclasses.replace(places.stack(artefacts, ENV), shape=Shape.ha(), state_url=db.url)
         cell = [up(spec)]
         try:
