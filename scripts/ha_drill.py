@@ -212,6 +212,7 @@ def play(cell: Stack, db: Cluster, places: Places, fault: str) -> dict[str, Any]
     chosen = set(ALL[1:-1]) if fault == "together" else {fault}
     started = time.time()
     answered_before = _unavailable(cell[0])
+    objects_before = _inventory(places)
     with Injector(cell, db, chosen) as injector:
         incident = stale_data(cell[0], places, timeout=120)
     refused = _unavailable(cell[0]) - answered_before
@@ -234,6 +235,16 @@ def play(cell: Stack, db: Cluster, places: Places, fault: str) -> dict[str, Any]
     deliveries = obs.deliveries(started)
     audit = obs.audit(started)
     unprocessed = _unprocessed(obs, started)
+    objects_after = _inventory(places)
+    lost = sorted(objects_before - objects_after)
+    # An object in both the lake and the quarantine (under its incident's folder there) was
+    # copied aside and not removed.
+    aside = [o.removeprefix("quarantine") for o in objects_after if o.startswith("quarantine/")]
+    doubled = sorted(
+        o
+        for o in objects_after
+        if o.startswith("lake/") and any(q.endswith(o.removeprefix("lake")) for q in aside)
+    )
     row = {
         "fault": fault,
         "injected": injector.done,
@@ -250,12 +261,17 @@ def play(cell: Stack, db: Cluster, places: Places, fault: str) -> dict[str, Any]
         "to_action_s": round(incident.marks["started"] - incident.marks["firing"], 2),
         "to_resolved_s": round(incident.marks["resolved"] - incident.marks["firing"], 2),
         "unprocessed": unprocessed,
+        "objects": f"{len(objects_before)} -> {len(objects_after)}",
+        "objects_lost": lost,
+        "objects_doubled": doubled,
         "replayed": replayed,
     }
     row["ok"] = (
         row["runs_per_episode"] == [1]
         and row["outcomes"] == ["success"]
         and unprocessed == 0
+        and not lost
+        and not doubled
         and not injector.errors
         and all(code == 202 for code in replayed)
         and (refused > 0 or "database-outage" not in chosen)  # the outage was felt, and survived
@@ -266,6 +282,16 @@ def play(cell: Stack, db: Cluster, places: Places, fault: str) -> dict[str, Any]
         evidence.write_text(json.dumps({"row": row, **tables}, indent=2, default=str) + "\n")
         row["evidence"] = str(evidence)
     return row
+
+
+def _inventory(places: Places) -> set[str]:
+    """Every object in the lake, the quarantine and the backups, as `area/path`."""
+    found = set()
+    for area, root in (("lake", places.lake), ("quarantine", places.quarantine)):
+        found |= {f"{area}/{p.relative_to(root)}" for p in root.rglob("*") if p.is_file()}
+    backups = places.backup
+    found |= {f"backup/{p.relative_to(backups)}" for p in backups.rglob("*") if p.is_file()}
+    return found
 
 
 def _episodes(obs: Observer) -> list[dict[str, Any]]:
