@@ -121,6 +121,15 @@ class Injector:
             time.sleep(0.1)
         return None
 
+    def _guarded(self, job: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                job()
+            except Exception as exc:  # noqa: BLE001 (reported in the table, never lost)
+                self.errors.append(f"{type(exc).__name__}: {exc}")
+
+        return run
+
     def _watch(self) -> None:
         try:
             self._inject()
@@ -142,7 +151,7 @@ class Injector:
         if self.chosen & {"database-outage"}:
             jobs.append(lambda: self.db.outage(OUTAGE))
             self.done.append(f"state database stopped {OUTAGE:.0f} s")
-        threads = [threading.Thread(target=j) for j in jobs]
+        threads = [threading.Thread(target=self._guarded(j)) for j in jobs]
         for t in threads:
             t.start()
         if self.chosen & {"remediator-killed", "rolling-restart"}:
@@ -203,6 +212,7 @@ def play(cell: Stack, db: Cluster, places: Places, fault: str) -> dict[str, Any]
     chosen = set(ALL[1:-1]) if fault == "together" else {fault}
     started = time.time()
     answered_before = _unavailable(cell[0])
+    objects_before = _inventory(places)
     with Injector(cell, db, chosen) as injector:
         incident = stale_data(cell[0], places, timeout=120)
     refused = _unavailable(cell[0]) - answered_before
@@ -225,6 +235,16 @@ def play(cell: Stack, db: Cluster, places: Places, fault: str) -> dict[str, Any]
     deliveries = obs.deliveries(started)
     audit = obs.audit(started)
     unprocessed = _unprocessed(obs, started)
+    objects_after = _inventory(places)
+    lost = sorted(objects_before - objects_after)
+    # An object in both the lake and the quarantine (under its incident's folder there) was
+    # copied aside and not removed.
+    aside = [o.removeprefix("quarantine") for o in objects_after if o.startswith("quarantine/")]
+    doubled = sorted(
+        o
+        for o in objects_after
+        if o.startswith("lake/") and any(q.endswith(o.removeprefix("lake")) for q in aside)
+    )
     row = {
         "fault": fault,
         "injected": injector.done,
@@ -241,17 +261,47 @@ def play(cell: Stack, db: Cluster, places: Places, fault: str) -> dict[str, Any]
         "to_action_s": round(incident.marks["started"] - incident.marks["firing"], 2),
         "to_resolved_s": round(incident.marks["resolved"] - incident.marks["firing"], 2),
         "unprocessed": unprocessed,
+        "objects": f"{len(objects_before)} -> {len(objects_after)}",
+        "objects_lost": lost,
+        "objects_doubled": doubled,
         "replayed": replayed,
     }
     row["ok"] = (
         row["runs_per_episode"] == [1]
         and row["outcomes"] == ["success"]
         and unprocessed == 0
+        and not lost
+        and not doubled
         and not injector.errors
         and all(code == 202 for code in replayed)
         and (refused > 0 or "database-outage" not in chosen)  # the outage was felt, and survived
     )
+    if not row["ok"]:  # what the state store saw, to read after the drill
+        evidence = places.root / f"evidence-{fault}-{int(started)}.json"
+        tables = {"runs": runs, "audit": audit, "episodes": _episodes(obs)}
+        evidence.write_text(json.dumps({"row": row, **tables}, indent=2, default=str) + "\n")
+        row["evidence"] = str(evidence)
     return row
+
+
+def _inventory(places: Places) -> set[str]:
+    """Every object in the lake, the quarantine and the backups, as `area/path`."""
+    found = set()
+    for area, root in (("lake", places.lake), ("quarantine", places.quarantine)):
+        found |= {f"{area}/{p.relative_to(root)}" for p in root.rglob("*") if p.is_file()}
+    backups = places.backup
+    found |= {f"backup/{p.relative_to(backups)}" for p in backups.rglob("*") if p.is_file()}
+    return found
+
+
+def _episodes(obs: Observer) -> list[dict[str, Any]]:
+    import sqlalchemy as sa
+
+    from sre.remediation.state.schema import episodes
+
+    with obs.db.connect() as conn:
+        rows = conn.execute(sa.select(episodes).order_by(episodes.c.id)).mappings()
+        return [dict(r) for r in rows]
 
 
 def _settled(obs: Observer, since: float, timeout: float = 60.0) -> None:
@@ -317,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
         stdout=subprocess.DEVNULL,
     )
     rows: list[dict[str, Any]] = []
-    with cluster(args.root / "postgres") as db:
+    with cluster(args.root) as db:
         spec = dataclasses.replace(places.stack(artefacts, ENV), shape=Shape.ha(), state_url=db.url)
         cell = [up(spec)]
         try:
