@@ -322,7 +322,6 @@ DEMO_REMEDIATION = (
 )
 
 
-
 def receivers(secrets: str) -> tuple[Receiver, ...]:
     """P0 pages through PagerDuty; everything else goes to the team's Slack channel. Keys and
     URLs are read from files under `secrets`, never written into the config."""
@@ -355,7 +354,8 @@ ENVIRONMENTS = (
     Environment(
         name="prod",
         runbook_base_url="https://github.com/example/potato-weight-nutrition/blob/main/",
-        site_url="https://runbooks.example.com/potato-pipeline/",
+        # The root of the runbook site; this service's pages are under potato-pipeline/.
+        site_url="https://runbooks.example.com/",
         grafana_url="https://grafana.example.com",
         webhook_url="http://sre-remediator:9095/alertmanager",
         webhook_credentials_file="/etc/alertmanager/secrets/sre-remediator-token",
@@ -396,6 +396,8 @@ SERVICE = Service(
     name=c.JOB,
     title="Potato Pipeline",
     job=c.JOB,
+    # The source runbook's alerts link to ops/runbook.md#<section>: keep those links.
+    runbook_file="ops/runbook.md",
     # What the pipeline emits, and what the remediation service watching it emits.
     metrics=REMEDIATION_SERIES,
     declared_metrics=(
