@@ -34,12 +34,16 @@ def check_config(root: Path, service: Service) -> list[Problem]:
     if not (root / fragment).is_file():
         return [*problems, Problem(_CHECK, fragment, "missing")]
     names = sorted(p.relative_to(root).as_posix() for p in root.glob("alerts/*.alertmanager.yml"))
+    fragments = []
+    for name in names:
+        try:
+            fragments.append((name, yaml.safe_load((root / name).read_text("utf-8"))))
+        except yaml.YAMLError as exc:
+            return [*problems, Problem(_CHECK, name, str(exc).replace("\n", " "))]
     try:
-        merged = merge(
-            minimal_base(), [(n, yaml.safe_load((root / n).read_text("utf-8"))) for n in names]
-        )
-    except (MergeError, yaml.YAMLError) as exc:
-        return [*problems, Problem(_CHECK, fragment, str(exc))]
+        merged = merge(minimal_base(), fragments)
+    except MergeError as exc:  # its message names the file
+        return [*problems, Problem(_CHECK, "merge", str(exc))]
     if amtool is None:
         return problems
     with tempfile.TemporaryDirectory(prefix="sre-amtool-") as tmp:

@@ -186,9 +186,11 @@ def generate(
     fragment, Grafana dashboards and the runbook site from the service spec.
 
     File names carry the service (`alerts/<service>.rules.yml`, `dashboards/<uid>.json`, ...)
-    so services share a tree. Only files headed as generated for the same service are
-    overwritten or removed; any other file that would be overwritten is refused, and then
-    nothing is written (exit 2). Committed artefacts are the prod ones (`--out .`); demo goes
+    so services share a tree; the runbook site too (the service's pages under
+    `runbooks/site/<service>/`, `mkdocs.yml` and the site home redone over every service in
+    the tree). Only files headed as generated for the same service are overwritten or
+    removed; any other file that would be overwritten is refused, and then nothing is
+    written (exit 2). Committed artefacts are the prod ones (`--out .`); demo goes
     to e.g. `--out build/demo`. Layout and merging: docs/outputs.md.
     """
     started = time.perf_counter()
