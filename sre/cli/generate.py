@@ -87,6 +87,16 @@ def _other_pages(out: Path, services: set[str | None]) -> dict[str, str]:
     return found
 
 
+def _served_at(text: str) -> str | None:
+    """The `site_url` of a generated `mkdocs.yml` (None: not ours, or unreadable)."""
+    try:
+        data = yaml.safe_load(text) if owner(text) else None
+    except yaml.YAMLError:
+        return None
+    url = data.get("site_url") if isinstance(data, dict) else None
+    return url if isinstance(url, str) else None
+
+
 def tree_site(out: Path, files: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
     """`files` with the tree's site files (`mkdocs.yml`, the site home) redone over the pages of
     every service in `out`, this one's as generated now; and one line per refusal (the tree's
@@ -104,8 +114,7 @@ def tree_site(out: Path, files: Mapping[str, str]) -> tuple[dict[str, str], list
     refused = []
     current = out / MKDOCS_FILE
     if others and current.is_file():
-        text = current.read_text(encoding="utf-8")
-        served = (yaml.safe_load(text) or {}).get("site_url") if owner(text) else None
+        served = _served_at(current.read_text(encoding="utf-8"))
         if served and served != config["site_url"]:
             names = sorted({p.split("/", 1)[0] for p in others})
             refused.append(
