@@ -383,7 +383,9 @@ ENVIRONMENTS = (
         # The root of the runbook site; this service's pages are under potato-pipeline/.
         site_url="https://runbooks.example.com/",
         grafana_url="https://grafana.example.com",
-        webhook_url="http://sre-remediator:9095/alertmanager",
+        # Alertmanager runs in the monitoring namespace (infra/k8s/monitoring); the remediator's
+        # Service is in the pipeline's.
+        webhook_url="http://sre-remediator.potato-pipeline.svc:9095/alertmanager",
         webhook_credentials_file="/etc/alertmanager/secrets/sre-remediator-token",
     ),
     DEMO,
