@@ -386,7 +386,8 @@ ENVIRONMENTS = (
     Environment(
         name="prod",
         runbook_base_url="https://github.com/example/potato-weight-nutrition/blob/main/",
-        site_url="https://runbooks.example.com/potato-pipeline/",
+        # The root of the runbook site; this service's pages are under potato-pipeline/.
+        site_url="https://runbooks.example.com/",
         grafana_url="https://grafana.example.com",
         # Alertmanager runs in the monitoring namespace (infra/k8s/monitoring); the remediator's
         # Service is in the pipeline's.
@@ -414,6 +415,8 @@ SERVICE = Service(
     name=c.JOB,
     title="Potato Pipeline",
     job=c.JOB,
+    # The source runbook's alerts link to ops/runbook.md#<section>: keep those links.
+    runbook_file="ops/runbook.md",
     # What the pipeline emits, and what the remediation service watching it emits.
     metrics=REMEDIATION_SERIES,
     declared_metrics=(

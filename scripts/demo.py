@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  audit log:        {sre} runs audit --state {stack.state_url}")
         print(f"  quarantine:       {places.quarantine}   backups: {places.backup}")
         print(f"  stack logs:       {spec.folder / 'logs'}")
-        print("  runbook site:     .venv/bin/mkdocs serve, then http://127.0.0.1:8000/ops/runbook/")
+        print("  runbook site:     .venv/bin/mkdocs serve, then http://127.0.0.1:8000/potato-pipeline/runbook/")
         if args.keep:
             print(
                 f"  the stack keeps running: make stack-down (sre stack down --dir {spec.folder})"

@@ -47,5 +47,8 @@ def run_checks(
     built = build_site(root, site_dir)
     step("mkdocs build --strict", built)
     # mkdocs writes the pages before it aborts on warnings, so anchors are checked either way.
-    step("runbook integrity", check_runbooks(root, load_alert_rules(root, name), env, site_dir))
+    step(
+        "runbook integrity",
+        check_runbooks(root, load_alert_rules(root, name), service, env, site_dir),
+    )
     return problems

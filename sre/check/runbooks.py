@@ -10,8 +10,9 @@ from pathlib import Path
 
 from sre.check.problem import Problem
 from sre.check.rules import AlertRule
-from sre.generate.runbooks import SITE_DIR
-from sre.spec.environment import RUNBOOK_FILE, Environment
+from sre.generate.site import SITE_DIR
+from sre.spec.environment import RUNBOOK_PAGE, Environment
+from sre.spec.service import Service
 
 __all__ = ["check_runbooks", "html_ids"]
 
@@ -68,19 +69,23 @@ def _page_problems(rule: AlertRule, root: Path, page: str) -> list[Problem]:
 
 
 def check_runbooks(
-    root: Path, rules: list[AlertRule], env: Environment, site_dir: Path | None
+    root: Path, rules: list[AlertRule], service: Service, env: Environment, site_dir: Path | None
 ) -> list[Problem]:
-    """`site_dir` is the built site; None skips the checks that need it."""
+    """`site_dir` is the built site; None skips the checks that need it. Pages are the
+    service's own, in its folder of the tree's site."""
     problems: list[Problem] = []
     panels = _dashboard_panels(root)
     ids_cache: dict[Path, set[str]] = {}
+    single = service.site_page(RUNBOOK_PAGE)
     for rule in rules:
-        problems += _page_problems(rule, root, f"{SITE_DIR}/alerts/{rule.name}.md")
-        problems += _page_problems(rule, root, RUNBOOK_FILE)
+        problems += _page_problems(
+            rule, root, f"{SITE_DIR}/{service.site_page(f'alerts/{rule.name}.md')}"
+        )
+        problems += _page_problems(rule, root, service.runbook_file)
         url = rule.annotations.get("runbook_url", "")
         if rule.annotations.get("runbook") != url:
             problems.append(Problem(CHECK, rule.name, "annotations runbook and runbook_url differ"))
-        target = env.site_target(url)
+        target = env.site_target(url, {service.runbook_file: single})
         if target is None:
             problems.append(
                 Problem(
@@ -107,7 +112,8 @@ def check_runbooks(
                             f"runbook_url {url}: no anchor #{target[1]} in {target[0]}",
                         )
                     )
-        if site_dir is not None and not (site_dir / "alerts" / rule.name / "index.html").is_file():
+        built = site_dir / service.name / "alerts" / rule.name if site_dir else None
+        if built is not None and not (built / "index.html").is_file():
             problems.append(Problem(CHECK, rule.name, "no alert page in the built site"))
         problems += _dashboard_problems(rule, panels)
     return problems

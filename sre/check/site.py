@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sre.check.problem import Problem
 from sre.check.tools import mkdocs_command, run
-from sre.generate.runbooks import MKDOCS_FILE
+from sre.generate.site import MKDOCS_FILE
 
 __all__ = ["build_site"]
 

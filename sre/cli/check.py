@@ -64,10 +64,10 @@ def check(
     metrics_only: bool,
     quiet: bool,
 ) -> None:
-    """promtool check/test rules, amtool check-config (the Alertmanager fragment merged into a
-    minimal base), dashboard lint, rule and runbook cross-references, and `mkdocs build
-    --strict`; with --metrics-url/--metrics-file also the declared metrics against a real
-    scrape. Exit 1 when anything is wrong."""
+    """promtool check/test rules, amtool check-config (every Alertmanager fragment of the tree
+    merged into a minimal base), dashboard lint, rule and runbook cross-references, and `mkdocs
+    build --strict` of the tree's site; with --metrics-url/--metrics-file also the declared
+    metrics against a real scrape. Exit 1 when anything is wrong."""
     started = time.perf_counter()
     project = project_of(service_path)
     service = load_project(project)

@@ -65,13 +65,29 @@ def _counter(per_interval: float, samples: int) -> str:
     return f"0+{number(per_interval)}x{samples}"
 
 
-def _statuses(slo: SLO, service: Service, bad: float, good: float, samples: int) -> dict[str, str]:
-    """A status counter with `bad` and `good` events per interval."""
-    labels = _labels(slo, service)
+def _events(slo: SLO, labels: dict[str, str], good: str, bad: str, total: str) -> dict[str, str]:
+    """Input series of a success ratio from promtool value notations: a status counter's two
+    series, or a histogram's good bucket and `_count` (all events)."""
+    if slo.le:
+        return {
+            _series(f"{slo.metric}_bucket", {**labels, "le": slo.le}): good,
+            _series(f"{slo.metric}_count", labels): total,
+        }
     return {
-        _series(slo.metric, {**labels, slo.status_label: slo.bad}): _counter(bad, samples),
-        _series(slo.metric, {**labels, slo.status_label: slo.good}): _counter(good, samples),
+        _series(slo.metric, {**labels, slo.status_label: slo.bad}): bad,
+        _series(slo.metric, {**labels, slo.status_label: slo.good}): good,
     }
+
+
+def _statuses(slo: SLO, service: Service, bad: float, good: float, samples: int) -> dict[str, str]:
+    """`bad` and `good` events per interval."""
+    return _events(
+        slo,
+        _labels(slo, service),
+        _counter(good, samples),
+        _counter(bad, samples),
+        _counter(good + bad, samples),
+    )
 
 
 # --- thresholds --------------------------------------------------------------------------------
@@ -268,14 +284,13 @@ def _burn_cases(
     fire_at = burst_at + reach + alert.for_ + 3 * interval
     after = (fire_at - burst_at) // interval + 2
     top = _PER_INTERVAL * clean
-    burst = {
-        _series(
-            slo.metric, {**labels, slo.status_label: slo.good}
-        ): f"0+{_PER_INTERVAL}x{clean} {top}+0x{after}",
-        _series(
-            slo.metric, {**labels, slo.status_label: slo.bad}
-        ): f"0x{clean} 0+{_PER_INTERVAL}x{after}",
-    }
+    burst = _events(
+        slo,
+        labels,
+        good=f"0+{_PER_INTERVAL}x{clean} {top}+0x{after}",
+        bad=f"0x{clean} 0+{_PER_INTERVAL}x{after}",
+        total=f"0+{_PER_INTERVAL}x{clean} {top}+{_PER_INTERVAL}x{after}",
+    )
     cases.append(
         Case(
             f"fires within {human_duration(fire_at - burst_at)} of a 100% error burst "

@@ -13,7 +13,7 @@ from grafanalib._gen import DashboardEncoder
 from sre.generate.expressions import panel_ids
 from sre.generate.grafana_model import conform, dashboard_link, target
 from sre.spec.dashboard import Dashboard, Panel
-from sre.spec.environment import RUNBOOK_FILE, Environment
+from sre.spec.environment import RUNBOOK_PAGE, Environment
 from sre.spec.service import Service
 from sre.spec.slo import SLO
 
@@ -107,7 +107,7 @@ def grafana_dashboard(dashboard: Dashboard, service: Service, env: Environment) 
     data = conform(json.loads(json.dumps(built.to_json_data(), cls=DashboardEncoder)))
     data["schemaVersion"] = SCHEMA_VERSION
     data["version"] = 1
-    data["links"] = [dashboard_link("Runbook", env.page_url("index.md"))]
+    data["links"] = [dashboard_link("Runbook", env.page_url(service.site_page("index.md")))]
     ids = panel_ids(dashboard)
     for spec, panel, grid in zip(
         dashboard.panels, data["panels"], _layout(dashboard.panels), strict=True
@@ -117,7 +117,7 @@ def grafana_dashboard(dashboard: Dashboard, service: Service, env: Environment) 
         panel["datasource"] = LOKI if spec.kind == "logs" else PROMETHEUS
         panel["targets"] = _targets(spec, service)
         if spec.section:
-            url = env.page_url(RUNBOOK_FILE, spec.section)
+            url = env.page_url(service.site_page(RUNBOOK_PAGE), spec.section)
             panel["links"] = [dashboard_link("Runbook", url)]
         for key in ("span", "height", "minSpan", "error", "editable", "repeat", "thresholds"):
             panel.pop(key, None)

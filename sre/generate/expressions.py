@@ -207,7 +207,7 @@ def dashboard_url(alert: Alert, service: Service, env: Environment) -> str:
 
 def alert_annotations(alert: Alert, service: Service, env: Environment) -> Mapping[str, str]:
     summary, description = texts(alert, service)
-    url = env.runbook_url(alert.section)
+    url = service.runbook_url(env, alert.section)
     return {
         "summary": summary,
         "description": description,

@@ -35,15 +35,14 @@ def recording_rules(service: Service) -> list[dict[str, str]]:
         if slo.kind != "success_ratio":
             continue
         for window in burn_windows(service, slo):
-            win = prom_duration(window)
             rules += [
                 {
                     "record": rate_record(slo, window),
-                    "expr": slo.sum_by(f"rate({slo.selector()}[{win}])"),
+                    "expr": slo.events("total", window),
                 },
                 {
                     "record": rate_record(slo, window, bad=True),
-                    "expr": slo.sum_by(f"rate({slo.selector(slo.bad)}[{win}])"),
+                    "expr": slo.events("bad", window),
                 },
                 {
                     "record": error_ratio_record(slo, window),

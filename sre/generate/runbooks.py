@@ -1,5 +1,8 @@
-"""The runbook site: one Markdown page per alert, one per procedure, an index, the single-file
-runbook (`ops/runbook.md`, also a page of the site) and `mkdocs.yml`.
+"""A service's part of the runbook site: one Markdown page per alert, one per procedure, its
+home page and the single-file runbook (`service.runbook_file` in the repository, also the page
+`runbook.md` of its folder), all under `runbooks/site/<service>/`; and the tree's site home and
+`mkdocs.yml` as this service alone would have them (`sre/generate/site.py`; the CLI redoes them
+over every service in the output folder).
 
 Pages are jinja2 templates filled from the spec and from hand-written content in `runbooks/`
 (passed in as a mapping of relative path -> text; this module reads no files).
@@ -24,23 +27,14 @@ from sre.generate.expressions import (
     remediation_command,
     tier_rows,
 )
+from sre.generate.site import MKDOCS_FILE, SITE_DIR, SITE_INDEX, mkdocs_config, site_index
 from sre.spec.alert import Alert, BurnRate, Threshold
-from sre.spec.environment import RUNBOOK_FILE, Environment
+from sre.spec.environment import RUNBOOK_PAGE, Environment
 from sre.spec.service import Service
 from sre.spec.units import human_duration, prom_duration
 
-__all__ = [
-    "ALERT_SECTIONS",
-    "MKDOCS_FILE",
-    "SITE_DIR",
-    "alert_page",
-    "mkdocs_config",
-    "parse_sections",
-    "runbook_site",
-]
+__all__ = ["ALERT_SECTIONS", "alert_page", "parse_sections", "runbook_site"]
 
-SITE_DIR = "runbooks/site"  # generated Markdown sources of the site (mkdocs docs_dir)
-MKDOCS_FILE = "mkdocs.yml"
 ALERT_SECTIONS = ("Meaning", "Impact", "Mitigation")  # required in runbooks/alerts/*.md
 _HEADING = re.compile(r"^## (.+?)\s*$", re.MULTILINE)
 
@@ -129,48 +123,7 @@ def _alert_view(
 
 def alert_page(alert: Alert, service: Service, env: Environment, content: Mapping[str, str]) -> str:
     view = _alert_view(alert, service, env, content)
-    return _templates().get_template("alert.md.j2").render(**view, runbook=RUNBOOK_FILE)
-
-
-def mkdocs_config(
-    service: Service, env: Environment, actions: Mapping[str, str] | None = None
-) -> dict[str, Any]:
-    actions = actions or {}
-    return {
-        "site_name": f"{service.title} runbooks",
-        "site_url": env.site_url,
-        "docs_dir": SITE_DIR,
-        "site_dir": "site",
-        "strict": True,
-        "use_directory_urls": True,
-        "theme": {
-            "name": "material",
-            "font": False,
-            "features": ["navigation.sections", "content.code.copy"],
-        },
-        "plugins": ["search"],
-        "markdown_extensions": [
-            "tables",
-            "admonition",
-            "attr_list",
-            {"toc": {"permalink": True}},
-            "pymdownx.highlight",
-            "pymdownx.superfences",
-        ],
-        "validation": {
-            "omitted_files": "warn",
-            "absolute_links": "info",
-            "unrecognized_links": "warn",
-            "anchors": "warn",
-        },
-        "nav": [
-            {"Home": "index.md"},
-            {"Single-file runbook": RUNBOOK_FILE},
-            {"Alerts": [{a.name: f"alerts/{a.name}.md"} for a in service.alerts]},
-            {"Procedures": [{p.title: p.page} for p in service.procedures]},
-            *([{"Actions": [{_title(t, k): k} for k, t in actions.items()]}] if actions else []),
-        ],
-    }
+    return _templates().get_template("alert.md.j2").render(**view, runbook=RUNBOOK_PAGE)
 
 
 def action_pages(content: Mapping[str, str]) -> dict[str, str]:
@@ -184,34 +137,37 @@ def _title(text: str, key: str) -> str:
 
 
 def runbook_site(service: Service, env: Environment, content: Mapping[str, str]) -> dict[str, Any]:
-    """Site path -> Markdown text (and `mkdocs.yml` -> its config dict)."""
+    """Path -> Markdown text (and `mkdocs.yml` -> its config dict)."""
     views = [_alert_view(a, service, env, content) for a in service.alerts]
     procedures = [(p, _content(content, p.page)) for p in service.procedures]
+    actions = action_pages(content)
     common = {
         "tiers": {slo.name: tier_rows(service, slo) for slo in service.slos},
         "service": service,
         "env": env,
-        "runbook": RUNBOOK_FILE,
+        "runbook": RUNBOOK_PAGE,
         "views": views,
         "procedures": procedures,
+        "actions": [(key, _title(text, key)) for key, text in actions.items()],
     }
     t = _templates()
-    actions = action_pages(content)
-    out: dict[str, Any] = {MKDOCS_FILE: mkdocs_config(service, env, actions)}
-    for key, text in actions.items():
-        out[f"{SITE_DIR}/{key}"] = text
+    pages: dict[str, str] = dict(actions)
     single = t.get_template("runbook.md.j2").render(
         **common, demote=demote, human_duration=human_duration
     )
-    out[RUNBOOK_FILE] = single
-    out[f"{SITE_DIR}/{RUNBOOK_FILE}"] = single
-    out[f"{SITE_DIR}/index.md"] = t.get_template("index.md.j2").render(**common)
+    pages[RUNBOOK_PAGE] = single
+    pages["index.md"] = t.get_template("index.md.j2").render(**common)
     for view in views:
-        out[f"{SITE_DIR}/alerts/{view['alert'].name}.md"] = t.get_template("alert.md.j2").render(
-            **view, runbook=RUNBOOK_FILE
+        pages[f"alerts/{view['alert'].name}.md"] = t.get_template("alert.md.j2").render(
+            **view, runbook=RUNBOOK_PAGE
         )
     for procedure, text in procedures:
-        out[f"{SITE_DIR}/{procedure.page}"] = t.get_template("procedure.md.j2").render(
-            procedure=procedure, text=text.strip(), service=service, runbook=RUNBOOK_FILE
+        pages[procedure.page] = t.get_template("procedure.md.j2").render(
+            procedure=procedure, text=text.strip(), service=service, runbook=RUNBOOK_PAGE
         )
+    site = {service.site_page(page): text for page, text in pages.items()}
+    out: dict[str, Any] = {f"{SITE_DIR}/{page}": text for page, text in site.items()}
+    out[service.runbook_file] = single
+    out[MKDOCS_FILE] = mkdocs_config(site, env.site_url)
+    out[SITE_INDEX] = site_index(site)
     return out

@@ -4,7 +4,7 @@ policies with frozen dataclasses, validated when built; environments overlay val
 from sre.spec.alert import Alert, BurnRate, Case, Priority, Threshold
 from sre.spec.burn import BurnTier, default_tiers
 from sre.spec.dashboard import Dashboard, Panel
-from sre.spec.environment import RUNBOOK_FILE, Environment
+from sre.spec.environment import RUNBOOK_PAGE, Environment
 from sre.spec.load import load_service
 from sre.spec.metric import Metric
 from sre.spec.receiver import Receiver
@@ -14,7 +14,7 @@ from sre.spec.service import Service
 from sre.spec.slo import SLO
 
 __all__ = [
-    "RUNBOOK_FILE",
+    "RUNBOOK_PAGE",
     "SLO",
     "Alert",
     "BurnRate",

@@ -15,9 +15,9 @@ from sre.errors import SpecError
 from sre.spec.receiver import Receiver
 from sre.spec.remediation import RemediationPolicy
 
-__all__ = ["RUNBOOK_FILE", "Environment"]
+__all__ = ["RUNBOOK_PAGE", "Environment"]
 
-RUNBOOK_FILE = "ops/runbook.md"  # the single-file runbook, also a page of the site
+RUNBOOK_PAGE = "runbook.md"  # the single-file runbook's page in each service's site folder
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +25,9 @@ class Environment:
     """Values that differ between deployments.
 
     `runbook_base_url` stands for the repository root (prod: the GitHub blob URL the runbook's
-    alerts point to) or for the served site root (`site_style=True`: `ops/runbook/`).
+    alerts point to, `.../ops/<service>.runbook.md#section`) or for the served site root
+    (`site_style=True`: `<service>/runbook/#section`). `site_url` is where the tree's one
+    runbook site is served; each service's pages are under `<service>/`.
     `time_scale` multiplies every `for`, rate window and burn-rate window.
     `slo_overrides` replaces SLO fields: `{"silver-freshness": {"objective": 20, "unit": 1}}`.
     `remediation`, when given, replaces the service's policies in this environment (e.g. the
@@ -77,18 +79,24 @@ class Environment:
         """A duration in this environment (at least one second unless it was zero)."""
         return 0 if seconds == 0 else max(1, round(seconds * self.time_scale))
 
-    def runbook_url(self, anchor: str) -> str:
-        """Where an alert's `runbook_url` points: the section of the single-file runbook."""
-        path = RUNBOOK_FILE.removesuffix(".md") + "/" if self.site_style else RUNBOOK_FILE
+    def runbook_url(self, page: str, file: str, anchor: str) -> str:
+        """Where an alert's `runbook_url` points: a section of the service's single-file
+        runbook, as the site serves it (`page`, e.g. `orders-etl/runbook.md`, with
+        `site_style`) or as the repository holds it (`file`, e.g. `ops/orders-etl.runbook.md`)."""
+        path = page.removesuffix(".md") + "/" if self.site_style else file
         return f"{self.runbook_base_url}{path}#{anchor}"
 
-    def site_target(self, url: str) -> tuple[str, str] | None:
+    def site_target(
+        self, url: str, files: Mapping[str, str] | None = None
+    ) -> tuple[str, str] | None:
         """Map a runbook URL to (built html file under the site dir, anchor); None if the URL
-        is not under this environment's runbook base."""
+        is not under this environment's runbook base. `files` maps a repository path the URL
+        may name (the single-file runbook) to its page in the site."""
         if not url.startswith(self.runbook_base_url):
             return None
         rest = url[len(self.runbook_base_url) :]
         path, _, anchor = rest.partition("#")
+        path = (files or {}).get(path, path)
         if path.endswith(".md"):
             path = path.removesuffix(".md") + "/"
         if path.endswith("index/"):
@@ -96,7 +104,8 @@ class Environment:
         return f"{path}index.html", anchor
 
     def page_url(self, page: str, anchor: str = "") -> str:
-        """The served site URL of a site page (`alerts/PipelineDataStale.md`)."""
+        """The served site URL of a site page (`potato-pipeline/alerts/PipelineDataStale.md`);
+        `site_url` is the root of the tree's one runbook site."""
         stem = page.removesuffix(".md")
-        path = "" if stem == "index" else stem + "/"
+        path = "" if stem == "index" else stem.removesuffix("/index") + "/"
         return f"{self.site_url}{path}" + (f"#{anchor}" if anchor else "")

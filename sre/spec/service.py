@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from sre.errors import SpecError
 from sre.spec.alert import Alert, BurnRate, Threshold, frozen_map
 from sre.spec.dashboard import Dashboard
-from sre.spec.environment import Environment
+from sre.spec.environment import RUNBOOK_PAGE, Environment
 from sre.spec.metric import Metric
 from sre.spec.receiver import Receiver
 from sre.spec.remediation import RemediationPolicy
@@ -28,7 +28,9 @@ class Service:
     their `_bucket`/`_sum`/`_count`), so dashboards and rules are checked against it without
     importing the service; `declared_metrics` add each metric's type and labels, which
     `sre check --metrics-url` compares with a real scrape. `labels` go on every alert and are
-    what "the same service" means for routes and inhibitions (so at least one is required)."""
+    what "the same service" means for routes and inhibitions (so at least one is required).
+    `runbook_file` is where the single-file runbook goes in the repository (default
+    `ops/<name>.runbook.md`); name another path to keep the links of an existing runbook."""
 
     name: str
     title: str
@@ -47,9 +49,12 @@ class Service:
     labels: Mapping[str, str] = field(default_factory=dict)
     receivers: tuple[Receiver, ...] = ()
     declared_metrics: tuple[Metric, ...] = ()
+    runbook_file: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "labels", frozen_map(self.labels))
+        if not self.runbook_file:
+            object.__setattr__(self, "runbook_file", f"ops/{self.name}.runbook.md")
         # Declared metrics name their series too: `metrics` is always the full list.
         series = {n for m in self.declared_metrics for n in m.series_names}
         object.__setattr__(self, "metrics", tuple(sorted({*self.metrics, *series})))
@@ -69,6 +74,7 @@ class Service:
             # Routes select the service by these labels and inhibitions keep to it with
             # `equal` on them: empty, a critical anywhere would mute every warning.
             raise fail("labels", f"give at least one label, e.g. {{'service': {self.name!r}}}")
+        _check_runbook_file(self.runbook_file, fail)
         _check_receivers(self.receivers, fail, "receivers")
         for env in self.environments:
             if env.receivers is not None:
@@ -133,6 +139,15 @@ class Service:
 
     # --- look-ups -----------------------------------------------------------------------------
 
+    def site_page(self, page: str) -> str:
+        """A page of this service in the runbook site (`alerts/X.md` -> `<name>/alerts/X.md`):
+        each service has its own folder, so several share one site."""
+        return f"{self.name}/{page}"
+
+    def runbook_url(self, env: Environment, anchor: str) -> str:
+        """An alert's `runbook_url`: a section of this service's single-file runbook."""
+        return env.runbook_url(self.site_page(RUNBOOK_PAGE), self.runbook_file, anchor)
+
     def slo(self, name: str) -> SLO:
         for slo in self.slos:
             if slo.name == name:
@@ -193,6 +208,14 @@ class Service:
         """A receiver's name in Alertmanager: prefixed with the service's."""
         name = receiver if isinstance(receiver, str) else receiver.name
         return f"{self.name}-{name}"
+
+
+def _check_runbook_file(path: str, fail: Callable[[str, str], SpecError]) -> None:
+    parts = path.split("/")
+    if not path.endswith(".md") or path.startswith("/") or ".." in parts or "" in parts:
+        raise fail("runbook_file", f"{path!r}: give a relative path to a .md file, without ..")
+    if path.startswith("runbooks/"):
+        raise fail("runbook_file", f"{path!r}: runbooks/ holds the hand-written pages and the site")
 
 
 def _check_receivers(

@@ -3,7 +3,9 @@
 Three indicator kinds cover a batch pipeline:
 
 - ``freshness``: the age of a unix-timestamp gauge, in ``unit`` seconds (3600: hours);
-- ``success_ratio``: good events over all events of a counter with a status label;
+- ``success_ratio``: good events over all events of a counter with a status label, or of a
+  histogram (``le``: the events in the bucket ``le``, over its ``_count``; e.g. requests
+  answered within 300 ms);
 - ``latency``: a quantile of a histogram over a rate window.
 
 Each SLO renders its SLI query and the condition "past threshold X" as PromQL, so the alert,
@@ -47,7 +49,10 @@ class SLO:
     success_ratio only: `window` is the SLO period; `tiers` are its burn-rate tiers (empty: the
     workbook's, scaled to the period, see `sre.spec.burn`); a burn-rate alert fires only when
     its long window saw at least `min_events` events; no tier's short window may be under
-    `min_window` seconds. `group_by` are the labels a ratio or quantile keeps.
+    `min_window` seconds. `group_by` are the labels a ratio or quantile keeps. `le`, when set,
+    makes `metric` a histogram (its base name, without `_bucket`): good events are those in
+    the bucket whose `le` label is exactly this string (`"0.3"`, as the client library writes
+    it), all events its `_count`; `status_label`, `good` and `bad` then only name the records.
     """
 
     name: str
@@ -68,6 +73,7 @@ class SLO:
     tiers: tuple[BurnTier, ...] = ()
     min_events: int = DEFAULT_MIN_EVENTS
     min_window: Seconds = DEFAULT_MIN_WINDOW
+    le: str = ""
 
     def __post_init__(self) -> None:
         def fail(field: str, message: str) -> SpecError:
@@ -98,6 +104,15 @@ class SLO:
             raise fail("min_events", "must be >= 0")
         if self.min_window <= 0:
             raise fail("min_window", "must be a positive number of seconds")
+        if self.le:
+            if self.kind != "success_ratio":
+                raise fail("le", "a histogram bucket threshold needs a success_ratio SLO")
+            try:
+                bound = float(self.le)
+            except ValueError:
+                raise fail("le", f'{self.le!r} is not a bucket bound (e.g. "0.3")') from None
+            if not 0 < bound < float("inf"):
+                raise fail("le", f"{self.le!r}: a positive, finite bucket bound")
         if self.tiers and self.kind != "success_ratio":
             raise fail("tiers", "burn-rate tiers need a success_ratio SLO")
         names = [t.name for t in self.tiers]
@@ -151,19 +166,34 @@ class SLO:
             return f"({age}) / {self.unit}" if self.unit != 1 else age
         win = prom_duration(window or self.window)
         if self.kind == "success_ratio":
-            return self.ratio(self.good, window or self.window)
+            return self.ratio("good", window or self.window)
         rate = f"rate({self.selector(suffix='_bucket')}[{win}])"
         return f"histogram_quantile({number(self.quantile)}, {self.sum_by(rate, 'le')})"
 
-    def ratio(self, status: str, window: int) -> str:
-        """success_ratio only: the share of events with `status` over `window`."""
+    def events(self, which: Literal["good", "bad", "total"], window: int) -> str:
+        """success_ratio only: the rate of good, bad or all events over `window`, summed."""
         win = prom_duration(window)
-        part = self.sum_by(f"rate({self.selector(status)}[{win}])")
-        return f"{part} / {self.sum_by(f'rate({self.metric}[{win}])')}"
+        if self.le:
+            good = self.sum_by(f'rate({self.metric}_bucket{{le="{self.le}"}}[{win}])')
+            total = self.sum_by(f"rate({self.metric}_count[{win}])")
+            return {"good": good, "total": total, "bad": f"({total} - {good})"}[which]
+        status = {"good": self.good, "bad": self.bad, "total": None}[which]
+        return self.sum_by(f"rate({self.selector(status)}[{win}])")
+
+    @property
+    def series(self) -> tuple[str, ...]:
+        """The series names the SLI reads."""
+        if self.kind == "latency":
+            return (f"{self.metric}_bucket",)
+        return (f"{self.metric}_bucket", f"{self.metric}_count") if self.le else (self.metric,)
+
+    def ratio(self, which: Literal["good", "bad"], window: int) -> str:
+        """success_ratio only: the share of good (or bad) events over `window`."""
+        return f"{self.events(which, window)} / {self.events('total', window)}"
 
     def failure_ratio(self, window: int) -> str:
         """success_ratio only: the bad fraction over `window`."""
-        return self.ratio(self.bad, window)
+        return self.ratio("bad", window)
 
     def threshold(self, level: Level) -> float:
         """The value at `level`; `budget` is the error budget (1 - objective)."""

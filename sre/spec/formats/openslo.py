@@ -9,8 +9,14 @@ Supported subset (anything else is refused naming the field):
   `spec.budgetingMethod: Occurrences`, `spec.timeWindow: [{duration, isRolling: true}]`,
   `spec.objectives: [{target}]` (one objective; `target` a ratio or `targetPercent`), and an
   inline `spec.indicator` with `ratioMetric` (`counter: true`, `good` or `bad`, and `total`, each
-  a Prometheus `metricSource` whose query is a counter selector `metric{label="value"}` and
-  `metric`; Sloth's `[{{.window}}]` placeholder is allowed and ignored).
+  a Prometheus `metricSource` whose query is a counter selector: `metric{label="value"}` over
+  `metric`, or a histogram's bucket `metric_bucket{le="0.3"}` (good) over `metric_count`,
+  optionally inside `sum(rate(...[{{.window}}]))`: Sloth's placeholder is allowed and ignored).
+
+Refused, each naming its field: `thresholdMetric` (a threshold on one query has no events to
+burn a budget: write a ratio, as above), `indicatorRef` and separate `SLI` documents,
+`Timeslices` and calendar windows, several objectives, `op`/`value`/`timeSliceTarget` on an
+objective, `metricSourceRef`, any other key.
 
 Every alert of one SLO shares the hand-written page `runbooks/slos/<SLO name>.md` (sections
 Meaning, Impact, Mitigation). The status label's other value is the SLO type's default
@@ -57,18 +63,39 @@ _ALLOWED = {
         "budgetingMethod",
         "objectives",
     },
+    "timeWindow": {"duration", "isRolling"},
+    "objective": {"target", "targetPercent"},
+    "indicator": {"metadata", "spec"},
+    "indicator.spec": {"ratioMetric"},
+    "ratioMetric": {"counter", "good", "bad", "total"},
+    "part": {"metricSource"},
+    "metricSource": {"type", "spec"},
+    "metricSource.spec": {"query"},
 }
+_THRESHOLD = (
+    "is not supported: a threshold on one query (a p99, a gauge) has no good and total events "
+    "to burn an error budget; write a ratioMetric, for latency over the histogram: good "
+    '`metric_bucket{le="0.3"}`, total `metric_count`'
+)
 
 
-def _refuse(doc: Mapping[str, Any], where: str, allowed: str, problems: Problems) -> None:
-    for key in doc:
+def _refuse(doc: Any, where: str, allowed: str, problems: Problems) -> None:
+    for key in doc if isinstance(doc, Mapping) else ():
         if key not in _ALLOWED[allowed]:
-            problems.add(f"{where}.{key}", "is not in the supported OpenSLO subset (docs/spec.md)")
+            message = (
+                _THRESHOLD
+                if key == "thresholdMetric"
+                else "is not in the supported OpenSLO subset (docs/spec.md)"
+            )
+            problems.add(f"{where}.{key}", message)
 
 
 def _query(source: Any, path: str, problems: Problems) -> tuple[str, str, str] | None:
     ms = source.get("metricSource") if isinstance(source, Mapping) else None
     spec = ms.get("spec") if isinstance(ms, Mapping) else None
+    _refuse(source, path, "part", problems)
+    _refuse(ms, f"{path}.metricSource", "metricSource", problems)
+    _refuse(spec, f"{path}.metricSource.spec", "metricSource.spec", problems)
     if not isinstance(ms, Mapping) or ms.get("type", "Prometheus") != "Prometheus":
         problems.add(f"{path}.metricSource", "needs a Prometheus metricSource")
         return None
@@ -91,6 +118,8 @@ def _slo(doc: Mapping[str, Any], path: str, problems: Problems) -> SLO | None:
     if spec.get("budgetingMethod", "Occurrences") != "Occurrences":
         problems.add(f"{path}.spec.budgetingMethod", "only Occurrences is supported")
     windows = spec.get("timeWindow") or [{"duration": "28d", "isRolling": True}]
+    for i, entry in enumerate(windows if isinstance(windows, list) else []):
+        _refuse(entry, f"{path}.spec.timeWindow[{i}]", "timeWindow", problems)
     window = 0
     if not isinstance(windows, list) or len(windows) != 1 or not windows[0].get("isRolling"):
         problems.add(f"{path}.spec.timeWindow", "one rolling window is supported")
@@ -107,41 +136,70 @@ def _slo(doc: Mapping[str, Any], path: str, problems: Problems) -> SLO | None:
     if len(objectives) != 1:
         problems.add(f"{path}.spec.objectives", "exactly one objective is supported")
     else:
+        _refuse(objectives[0], f"{path}.spec.objectives[0]", "objective", problems)
         target = objectives[0].get("target")
         if target is None and "targetPercent" in objectives[0]:
             target = objectives[0]["targetPercent"] / 100
-    ratio = ((spec.get("indicator") or {}).get("spec") or {}).get("ratioMetric")
+    indicator = spec.get("indicator") or {}
     ipath = f"{path}.spec.indicator.spec"
+    _refuse(indicator, f"{path}.spec.indicator", "indicator", problems)
+    _refuse(indicator.get("spec"), ipath, "indicator.spec", problems)
+    ratio = (indicator.get("spec") or {}).get("ratioMetric")
     if not isinstance(ratio, Mapping):
-        problems.add(ipath, "an inline indicator with ratioMetric is required")
+        if "thresholdMetric" not in (indicator.get("spec") or {}):
+            problems.add(ipath, "an inline indicator with ratioMetric is required")
         return None
+    _refuse(ratio, f"{ipath}.ratioMetric", "ratioMetric", problems)
     if ratio.get("counter") is not True:
         problems.add(f"{ipath}.ratioMetric.counter", "must be true")
+    if "good" in ratio and "bad" in ratio:
+        problems.add(f"{ipath}.ratioMetric", "give good or bad, not both")
     part = "good" if "good" in ratio else "bad"
     sel = _query(ratio.get(part), f"{ipath}.ratioMetric.{part}", problems)
     total = _query(ratio.get("total"), f"{ipath}.ratioMetric.total", problems)
     if sel is None or total is None or window == 0:
         return None
-    if sel[0] != total[0] or not sel[1] or total[1]:
+    histogram = _histogram(sel, total)
+    if sel[1] == "le" and (histogram is None or part != "good"):
+        problems.add(
+            f"{ipath}.ratioMetric",
+            f'a histogram ratio is good `{sel[0]}{{le="..."}}` over total '
+            f"`{sel[0].removesuffix('_bucket')}_count`",
+        )
+        return None
+    if histogram is None and (sel[0] != total[0] or not sel[1] or total[1]):
         problems.add(f"{ipath}.ratioMetric", "good/bad must be total's counter with one label")
         return None
     good, bad = (sel[2], "failure") if part == "good" else ("success", sel[2])
+    metric, status, le = sel[0], sel[1], ""
+    if histogram is not None:
+        # The names only show in the recording rules: `..._slow:rate5m`.
+        metric, status, le, good, bad = histogram, "le", sel[2], "fast", "slow"
     try:
         return SLO(
             name=str(meta.get("name")),
             title=str(meta.get("displayName") or meta.get("name")),
             kind="success_ratio",
-            metric=sel[0],
+            metric=metric,
             objective=float(target),
             description=str(spec.get("description") or ""),
             window=window,
-            status_label=sel[1],
+            status_label=status,
             good=good,
             bad=bad,
+            le=le,
         )
     except (SpecError, TypeError, ValueError) as exc:
         problems.add(path, str(exc))
         return None
+
+
+def _histogram(sel: tuple[str, str, str], total: tuple[str, str, str]) -> str | None:
+    """The histogram's base name when `sel` is its bucket `le` and `total` its `_count`."""
+    base = sel[0].removesuffix("_bucket")
+    if sel[1] == "le" and sel[0].endswith("_bucket") and total == (f"{base}_count", "", ""):
+        return base
+    return None
 
 
 def _camel(name: str) -> str:
@@ -206,7 +264,7 @@ def load_openslo(
             job=name,
             # OpenSLO has no routing labels: the service's own name routes its alerts.
             labels={"service": name},
-            metrics=tuple(sorted({s.metric for s in slos})),
+            metrics=tuple(sorted({n for s in slos for n in s.series})),
             slos=tuple(slos),
             alerts=tuple(a for s in slos for a in _alerts(s)),
             sections=tuple(Section(s.title, s.description or s.title) for s in slos),

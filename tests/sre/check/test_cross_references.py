@@ -24,14 +24,14 @@ def _site_and_runbooks(root: Path) -> list[str]:
     site = root / "site"
     built = build_site(root, site)
     rules = load_alert_rules(root)
-    found = check_runbooks(root, rules, SERVICE.environment("prod"), site)
+    found = check_runbooks(root, rules, SERVICE, SERVICE.environment("prod"), site)
     return [str(p) for p in built + found]
 
 
 def test_clean_artefacts_pass_every_check(tools: None, artefacts: Path) -> None:
     result = CliRunner().invoke(main, ["check", "--dir", str(artefacts)])
     assert result.exit_code == 0, result.output
-    assert (artefacts / "site" / "ops" / "runbook" / "index.html").is_file()
+    assert (artefacts / "site" / "potato-pipeline" / "runbook" / "index.html").is_file()
 
 
 def test_a_renamed_metric_is_named_in_rules_and_dashboards(tools: None, artefacts: Path) -> None:
@@ -77,11 +77,11 @@ def test_a_dashboard_query_that_does_not_parse_is_named(tools: None, artefacts: 
 
 
 def test_a_deleted_runbook_page_is_named(tools: None, artefacts: Path) -> None:
-    (artefacts / "runbooks" / "site" / "alerts" / "PipelineTaskLatency.md").unlink()
+    (artefacts / "runbooks/site/potato-pipeline/alerts/PipelineTaskLatency.md").unlink()
     messages = _site_and_runbooks(artefacts)
     assert (
-        "runbook: PipelineTaskLatency: no page runbooks/site/alerts/PipelineTaskLatency.md"
-        in messages
+        "runbook: PipelineTaskLatency: no page "
+        "runbooks/site/potato-pipeline/alerts/PipelineTaskLatency.md" in messages
     )
     assert any(
         m.startswith("mkdocs build --strict") and "PipelineTaskLatency.md" in m for m in messages
@@ -112,7 +112,7 @@ def test_a_threshold_changed_in_the_rule_file_only_is_named(tools: None, artefac
 def test_a_runbook_anchor_that_disappeared_is_named(tools: None, artefacts: Path) -> None:
     for page in (
         artefacts / "ops" / "runbook.md",
-        artefacts / "runbooks" / "site" / "ops" / "runbook.md",
+        artefacts / "runbooks" / "site" / "potato-pipeline" / "runbook.md",
     ):
         page.write_text(page.read_text().replace("## Performance Issues\n", "## Slowness\n"))
     messages = _site_and_runbooks(artefacts)
@@ -147,6 +147,6 @@ def test_a_broken_alertmanager_config_is_named(tools: None, artefacts: Path) -> 
 
 
 def test_every_problem_is_one_line(tools: None, artefacts: Path) -> None:
-    (artefacts / "runbooks" / "site" / "alerts" / "RemediatorDown.md").unlink()
+    (artefacts / "runbooks/site/potato-pipeline/alerts/RemediatorDown.md").unlink()
     problems = run_checks(artefacts, SERVICE, "prod", artefacts / "site")
     assert problems and all("\n" not in str(p) for p in problems)

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 
 from sre.cli import main
 from sre.cli.generate import diff, read_content, render, write
-from sre.cli.outputs import header, owner
+from sre.cli.outputs import SITE_OWNER, header, owner
+from sre.generate.site import SHARED_FILES
 
 REPO = Path(__file__).resolve().parents[3]
 OURS = "# " + header("potato-pipeline", "prod") + "\ngroups: []\n"
@@ -106,7 +107,8 @@ def test_a_file_that_is_not_ours_is_never_overwritten(in_repo: object, tmp_path:
 def test_every_generated_file_says_it_is_generated(in_repo: object) -> None:
     files = render("pipeline.service:SERVICE", "prod", read_content(REPO / "runbooks"))
     for path, text in files.items():
-        assert owner(text) == "potato-pipeline", path
+        expected = SITE_OWNER if path in SHARED_FILES else "potato-pipeline"
+        assert owner(text) == expected, path
         assert "do not edit" in (text if path.endswith(".json") else text[:400]), path
 
 
@@ -128,7 +130,7 @@ def test_generation_takes_under_two_seconds() -> None:
 def test_two_services_share_one_tree(in_repo: object, tmp_path: Path) -> None:
     """The potato pipeline and another service generate rules, tests, Alertmanager fragments,
     dashboards and Kubernetes objects side by side; each regenerates without touching the
-    other's. The runbook site is still one per tree, so the second one's is refused."""
+    other's. The tree has one runbook site: a service whose site_url differs is refused."""
     from tests.sre.example_service import CONTENT
 
     runner = CliRunner()
@@ -143,9 +145,12 @@ def test_two_services_share_one_tree(in_repo: object, tmp_path: Path) -> None:
                str(tmp_path), "--runbooks", str(pages)],
     )  # fmt: skip
     assert refused.exit_code == 2
-    assert "refusing to overwrite mkdocs.yml: it was generated for service potato-pipeline" in (
-        refused.output
+    assert (
+        "refusing to rewrite mkdocs.yml: the tree's runbook site is served at "
+        "https://runbooks.example.com/ (services potato-pipeline), this environment's site_url "
+        "is https://docs.example.org/job/" in refused.output
     )
+    assert not (tmp_path / "alerts" / "job.rules.yml").exists()  # nothing written
     shared = {p: t for p, t in other.items() if not p.startswith(("runbooks/", "ops/", "mkdocs"))}
     write(tmp_path, shared)
     assert {p.name for p in (tmp_path / "alerts").glob("*.alertmanager.yml")} == {

@@ -172,5 +172,5 @@ def test_demo_turns_hours_into_seconds() -> None:
     )
     assert (
         stale["annotations"]["runbook_url"]
-        == "http://127.0.0.1:8000/ops/runbook/#data-freshness-issues"
+        == "http://127.0.0.1:8000/potato-pipeline/runbook/#data-freshness-issues"
     )  # type: ignore[index]

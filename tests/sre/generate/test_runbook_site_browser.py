@@ -95,7 +95,9 @@ def test_every_runbook_url_opens_on_its_anchor_with_expression_and_command(
     rules = load_alert_rules(root)
     assert {r.name for r in rules} == set(commands)
     for rule in rules:
-        target = env.site_target(rule.annotations["runbook_url"])
+        target = env.site_target(
+            rule.annotations["runbook_url"], {SERVICE.runbook_file: SERVICE.site_page("runbook.md")}
+        )
         assert target is not None, rule.annotations["runbook_url"]
         page, anchor = target
         browser.get(f"{base}{page.removesuffix('index.html')}#{anchor}")
@@ -104,7 +106,7 @@ def test_every_runbook_url_opens_on_its_anchor_with_expression_and_command(
         text = browser.execute_script("return document.body.textContent")
         assert rule.expr in text, rule.name
         assert commands[rule.name] in text, rule.name
-    browser.get(f"{base}alerts/PipelineDataStale/")
+    browser.get(f"{base}potato-pipeline/alerts/PipelineDataStale/")
     assert "PipelineDataStale" in browser.title
     shot = tmp_path / "runbook-PipelineDataStale.png"
     assert browser.save_screenshot(str(shot))

@@ -21,13 +21,13 @@ def _site(content: dict[str, str] | None = None) -> dict[str, object]:
 def test_one_page_per_alert_and_per_procedure() -> None:
     site = _site()
     for alert in SERVICE.alerts:
-        assert f"runbooks/site/alerts/{alert.name}.md" in site
+        assert f"runbooks/site/potato-pipeline/alerts/{alert.name}.md" in site
     for slug in ("maintenance", "backup-validation", "disaster-recovery", "capacity-planning"):
-        assert f"runbooks/site/procedures/{slug}.md" in site
+        assert f"runbooks/site/potato-pipeline/procedures/{slug}.md" in site
 
 
 def test_an_alert_page_has_every_section_the_exact_query_and_the_cli() -> None:
-    page = str(_site()["runbooks/site/alerts/PipelineDataStale.md"])
+    page = str(_site()["runbooks/site/potato-pipeline/alerts/PipelineDataStale.md"])
     for heading in (
         "Meaning",
         "Impact",
@@ -52,7 +52,7 @@ def test_the_single_file_runbook_has_the_anchors_the_alerts_point_to() -> None:
     text = str(_site()["ops/runbook.md"])
     for heading in ("## Data Freshness Issues", "## Pipeline Failures", "## Performance Issues"):
         assert f"\n{heading}\n" in text
-    assert text == _site()["runbooks/site/ops/runbook.md"]
+    assert text == _site()["runbooks/site/potato-pipeline/runbook.md"]
 
 
 def test_missing_hand_written_content_names_the_file() -> None:
@@ -78,11 +78,19 @@ def test_sections_split_on_second_level_headings() -> None:
 
 
 def test_action_pages_written_by_people_join_the_site_and_its_nav() -> None:
-    from sre.generate.runbooks import action_pages, mkdocs_config
-    from sre.spec.load import load_service
+    from sre.generate.runbooks import action_pages
 
-    service = load_service("pipeline.service:SERVICE")
-    content = {"actions/quarantine.md": "# quarantine\n\nMoves objects.\n", "alerts/X.md": "# X\n"}
-    assert action_pages(content) == {"actions/quarantine.md": "# quarantine\n\nMoves objects.\n"}
-    nav = mkdocs_config(service, service.environment("prod"), action_pages(content))["nav"]
-    assert {"Actions": [{"quarantine": "actions/quarantine.md"}]} in nav
+    content = read_content(REPO / "runbooks")
+    content["actions/quarantine.md"] = "# quarantine\n\nMoves objects.\n"
+    assert action_pages({"actions/q.md": "# q\n", "alerts/X.md": "# X\n"}) == {
+        "actions/q.md": "# q\n"
+    }
+    site = _site(content)
+    assert (
+        site["runbooks/site/potato-pipeline/actions/quarantine.md"]
+        == content["actions/quarantine.md"]
+    )
+    nav = site["mkdocs.yml"]["nav"]  # type: ignore[index]
+    service = dict(nav[1])["Potato Pipeline"]
+    actions = next(entry["Actions"] for entry in service if "Actions" in entry)
+    assert {"quarantine": "potato-pipeline/actions/quarantine.md"} in actions

@@ -121,16 +121,28 @@ def test_environment_urls_must_be_http() -> None:
 
 def test_runbook_urls_map_to_the_built_site_page_and_anchor() -> None:
     prod, demo = (SERVICE.environment(n) for n in ("prod", "demo"))
-    assert prod.site_target(prod.runbook_url("freshness")) == (
-        "ops/runbook/index.html",
+    files = {SERVICE.runbook_file: SERVICE.site_page("runbook.md")}
+    assert prod.site_target(SERVICE.runbook_url(prod, "freshness"), files) == (
+        "job/runbook/index.html",
         "freshness",
     )
-    assert demo.site_target(demo.runbook_url("freshness")) == (
-        "ops/runbook/index.html",
+    assert demo.site_target(SERVICE.runbook_url(demo, "freshness")) == (
+        "job/runbook/index.html",
         "freshness",
     )
     assert prod.site_target("https://elsewhere.example/x") is None
     assert isinstance(prod, Environment)
+
+
+def test_each_service_has_its_own_single_file_runbook_and_site_folder() -> None:
+    assert SERVICE.runbook_file == "ops/job.runbook.md"
+    assert SERVICE.site_page("alerts/JobStale.md") == "job/alerts/JobStale.md"
+    prod = SERVICE.environment("prod")
+    assert SERVICE.runbook_url(prod, "x") == f"{prod.runbook_base_url}ops/job.runbook.md#x"
+    with pytest.raises(SpecError, match="runbook_file"):
+        dataclasses.replace(SERVICE, runbook_file="../elsewhere.md")
+    with pytest.raises(SpecError, match="runbook_file"):
+        dataclasses.replace(SERVICE, runbook_file="runbooks/site/x.md")
 
 
 def test_the_service_is_loaded_by_import_path() -> None:

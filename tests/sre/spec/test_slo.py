@@ -79,3 +79,17 @@ def test_prometheus_durations_read_as_the_runbook_writes_them(seconds: int, text
 
 def test_human_durations() -> None:
     assert [human_duration(s) for s in (600, 3600, 20)] == ["10 minutes", "1 hour", "20 seconds"]
+
+
+def test_a_histogram_bucket_bound_needs_a_success_ratio_and_a_number() -> None:
+    def objective(kind: str, le: str) -> SLO:
+        return SLO("fast", "Fast", kind, "req_seconds", 0.99, window=86400, le=le)  # type: ignore[arg-type]
+
+    with pytest.raises(SpecError, match="needs a success_ratio SLO"):
+        objective("latency", "0.3")
+    with pytest.raises(SpecError, match="not a bucket bound"):
+        objective("success_ratio", "fast")
+    with pytest.raises(SpecError, match="finite"):
+        objective("success_ratio", "+Inf")
+    slo = objective("success_ratio", "0.3")
+    assert slo.series == ("req_seconds_bucket", "req_seconds_count")

@@ -98,3 +98,12 @@ def test_yaml_syntax_error_gives_the_line(tmp_path):
         load_service(str(bad))
     (line,) = err.value.problems
     assert line.startswith(f"{bad}: line ")
+
+
+def test_a_latency_budget_over_a_histogram_bucket_as_the_guide_writes_it():
+    data = doc()
+    data["slos"][1].update(metric="orders_etl_run_seconds", le="0.3")
+    slo = load_yaml_spec(data, "orders.yaml").slo("run-success")
+    assert slo.series == ("orders_etl_run_seconds_bucket", "orders_etl_run_seconds_count")
+    data["slos"][1]["le"] = 0.3
+    assert problems(data) == ["orders.yaml: slos[1].le: 0.3 is not a string"]
