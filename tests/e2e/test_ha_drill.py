@@ -27,7 +27,8 @@ def test_a_database_outage_then_every_fault_at_once_remediate_exactly_once(
     require("PostgreSQL's server", server_bin() is not None, "no /usr/lib/postgresql/N/bin/initdb")
     rows = tmp_path / "rows.json"
     faults = "database-outage,together"
-    code = ha_drill.main(["--root", str(tmp_path / "drill"), "--faults", faults, "--json", str(rows)])
+    drill = str(tmp_path / "drill")
+    code = ha_drill.main(["--root", drill, "--faults", faults, "--json", str(rows)])
     outage, row = json.loads(rows.read_text())
     assert code == 0, (outage, row)
     # the deliveries refused while the database was down were retried and acted on, once
