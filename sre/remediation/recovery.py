@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from sre.remediation.payload import parse_alert
+from sre.remediation.run import holder_of
 from sre.remediation.state.liveness import INTERVAL, Watch
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ def _recover(engine: RemediationEngine, run: Mapping[str, Any]) -> bool:
             if outcome is None:
                 _interrupted(engine, run)
             else:
-                engine.store.break_lock(action.lock(run["target"]))
+                engine.store.release_all(holder_of(run["id"]))  # its process is gone
                 engine.runner.resume(run, policy, parse_alert(run["alert"]), outcome)
 
         engine.dispatch(find_out)
@@ -78,8 +79,9 @@ def _interrupted(engine: RemediationEngine, run: Mapping[str, Any]) -> None:
     alert = parse_alert(run["alert"])
     action = engine.registry.actions.get(run["action"])
     again = policy is not None and action is not None and action.restartable(policy.params)
-    if action is not None:  # its holder is gone; the lock would outlast the run
-        engine.store.break_lock(action.lock(run["target"]))
+    # Its process is gone; its slot and its target's lock would outlast it (for hours: their
+    # time to live covers the longest action), and enough of them leaked stop every action.
+    engine.store.release_all(holder_of(run["id"]))
     if again and policy is not None and engine.store.restart(run["id"], engine.clock()):
         engine.audit(
             alert,
