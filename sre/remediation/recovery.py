@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from sre.remediation.payload import parse_alert
+from sre.remediation.run import holder_of
 from sre.remediation.state.liveness import INTERVAL, Watch
 
 if TYPE_CHECKING:
@@ -36,7 +37,10 @@ class Recovery:
         engine.store.release_claims()
         running = engine.store.running()
         self.watch.expired([r for r in running if r["owner"] != engine.store.owner])
-        return sum(_recover(engine, run) for run in running if run["owner"] == engine.store.owner)
+        mine = [run for run in running if run["owner"] == engine.store.owner]
+        if mine:  # they are this process's now: beat for them, or the others take them over
+            engine.store.heartbeat.ensure_started()
+        return sum(_recover(engine, run) for run in mine)
 
     def tick(self, engine: RemediationEngine) -> int:
         """Every `every` seconds while serving: take over the runs of replicas that stopped."""
@@ -59,7 +63,7 @@ def _recover(engine: RemediationEngine, run: Mapping[str, Any]) -> bool:
             if outcome is None:
                 _interrupted(engine, run)
             else:
-                engine.store.break_lock(action.lock(run["target"]))
+                engine.store.release_all(holder_of(run["id"]))  # its process is gone
                 engine.runner.resume(run, policy, parse_alert(run["alert"]), outcome)
 
         engine.dispatch(find_out)
@@ -75,8 +79,9 @@ def _interrupted(engine: RemediationEngine, run: Mapping[str, Any]) -> None:
     alert = parse_alert(run["alert"])
     action = engine.registry.actions.get(run["action"])
     again = policy is not None and action is not None and action.restartable(policy.params)
-    if action is not None:  # its holder is gone; the lock would outlast the run
-        engine.store.break_lock(action.lock(run["target"]))
+    # Its process is gone; its slot and its target's lock would outlast it (for hours: their
+    # time to live covers the longest action), and enough of them leaked stop every action.
+    engine.store.release_all(holder_of(run["id"]))
     if again and policy is not None and engine.store.restart(run["id"], engine.clock()):
         engine.audit(
             alert,

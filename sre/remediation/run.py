@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Protocol, TypeVar
 
 from sre.errors import SreError, StateError
@@ -27,11 +26,18 @@ from sre.remediation.registry import Registry
 from sre.remediation.state import StateStore
 from sre.spec.remediation import RemediationPolicy
 
-__all__ = ["PATIENCE", "Guard", "RunCheckpoint", "Runner", "durably", "make_plan"]
+__all__ = ["PATIENCE", "Guard", "RunCheckpoint", "Runner", "durably", "holder_of", "make_plan"]
 
 log = logging.getLogger("sre.remediation")
 T = TypeVar("T")
 PATIENCE = 600.0  # seconds a run waits for an unreachable state store before it gives up
+
+
+def holder_of(run: int) -> str:
+    """Who holds a run's locks (its slot and its target's lock): the run itself, whichever
+    attempt or replica executes it. So a take retried after a lost commit finds its own, a
+    second attempt takes over the first's, and recovery releases them by the run's id."""
+    return f"run:{run}"
 
 
 def durably(
@@ -101,7 +107,6 @@ class Runner:
     clock: Callable[[], float] = time.time
     max_concurrent: int = 2  # actions running at once, across replicas
     lock_wait: float = 600.0  # how long a run waits for its target's lock or a free slot
-    owner: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
 
     def execute(
         self, run: int, policy: RemediationPolicy, plan: Plan, alert: Alert, incident: str
@@ -119,7 +124,7 @@ class Runner:
         lock = action.lock(plan.target)
         # The lock outlives the longest the action may take, so nobody steals it mid-run.
         ttl = self.lock_wait + float(policy.params.get("timeout", 3600.0)) + 600.0
-        holder = f"{self.owner}:{run}"  # per run: a retried take after a lost commit is its own
+        holder = holder_of(run)
         slot = self._wait_for(lock, ttl, holder)
         if slot is None:
             busy = f"{lock} or all {self.max_concurrent} slots"

@@ -94,6 +94,12 @@ class Controls:
         with transaction(self.db) as conn:
             conn.execute(locks.delete().where(locks.c.name == key, locks.c.owner == owner))
 
+    def release_all(self, owner: str) -> int:
+        """Drop every lock `owner` holds (a run that stopped: its slot and its target's)."""
+        with transaction(self.db) as conn:
+            mine = sa.and_(locks.c.owner == owner, locks.c.name.like(f"{self.service}:%"))
+            return int(conn.execute(locks.delete().where(mine)).rowcount)
+
     def break_lock(self, name: str) -> None:
         """Drop `service:name` whoever holds it: only for a holder known to be gone."""
         with transaction(self.db) as conn:

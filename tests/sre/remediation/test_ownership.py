@@ -11,7 +11,7 @@ from sre.remediation.recovery import Recovery
 from sre.remediation.state.liveness import BLIND, EXPIRY, INTERVAL, Watch
 from sre.remediation.state.store import StateStore
 
-from .fakes import SERVICE, Recorder, alert, make_engine, outcomes, running_run
+from .fakes import SERVICE, Recorder, alert, deliver, make_engine, outcomes, payload, running_run
 
 
 class Clock:
@@ -113,6 +113,25 @@ def test_the_heartbeat_thread_beats_for_running_runs(tmp_path: Path) -> None:
         time.sleep(0.05)
 
 
+def test_a_restarted_replica_beats_for_the_runs_it_took_back(tmp_path: Path) -> None:
+    """Found by the HA drill: a replica restarted mid-run took its run back (attempt 2) but
+    never started beating for it, so the other replica took the live run over 30 s later and
+    recorded it failed."""
+    a = make_engine(tmp_path, owner="replica-a")
+    a.store.heartbeat.interval = 3600.0  # it is killed: its own beat never comes
+    run = running_run(a)
+    a.store.update(run, progress={"pid": 4242})  # its child started; then replica-a is killed
+    again = make_engine(tmp_path, owner="replica-a")
+    again.store.heartbeat.interval = 0.05
+    queued: list[object] = []
+    again.dispatch = queued.append  # every action thread busy: finding out waits its turn
+    assert again.recover() == 1 and queued
+    deadline = time.monotonic() + 5
+    while again.store.run(run)["heartbeat_at"] == 1_800_000_000.0:  # type: ignore[index]
+        assert time.monotonic() < deadline, "the run it took back has no heartbeat"
+        time.sleep(0.05)
+
+
 class Guard:
     def __init__(self) -> None:
         self.expired: list[str] = []
@@ -151,3 +170,24 @@ def test_a_restarted_replica_releases_its_claimed_deliveries_at_once(tmp_path: P
     restarted = make_engine(tmp_path, owner="replica-a")
     restarted.recover()
     assert [d for d, _, _ in restarted.store.claim(1_800_000_002.0)] == [1]
+
+
+def test_recovery_releases_the_slot_and_lock_a_stopped_run_held(tmp_path: Path) -> None:
+    """Found by the HA drill: each replica killed mid-action leaked its run's slot (their time
+    to live covers the longest action); two kills later no action could start for hours."""
+    from sre.remediation.run import holder_of
+
+    recorder = Recorder()
+    a = make_engine(tmp_path, owner="replica-a")
+    run = running_run(a)
+    a.store.update(run, attempt=2)  # its second attempt: recovery records it failed
+    for name in ("slot:0", "command:pipeline"):
+        assert a.store.acquire(name, holder_of(run), 1_800_000_000.0, 3600.0)
+    clock = [1_800_000_000.0]
+    again = make_engine(tmp_path, owner="replica-a", recorder=recorder, clock=clock)
+    again.runner.lock_wait, again.runner.max_concurrent = 1.0, 1
+    assert again.recover() == 1
+    assert again.store.run(run)["outcome"] == "failed"  # type: ignore[index]
+    clock[0] += 60  # past the cooldown the failed run set
+    deliver(again, payload(alert("f00d")))  # the next incident gets the slot at once
+    assert len(recorder.applied) == 1, outcomes(again)
