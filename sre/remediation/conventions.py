@@ -27,6 +27,7 @@ WEBHOOK_TRUNCATED = "sre_webhook_truncated_alerts_total"
 ALERTS_REFUSED = "sre_alerts_refused_total"
 DELIVERY_FAILURES = "sre_delivery_failures_total"
 DEAD_LETTERS = "sre_deliveries_dead_lettered_total"
+APPROVALS_PENDING = "sre_approvals_pending"
 UP = "up"
 
 # (name, kind, labels)
