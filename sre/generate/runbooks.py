@@ -133,9 +133,12 @@ def alert_page(alert: Alert, service: Service, env: Environment, content: Mappin
 
 
 def mkdocs_config(
-    service: Service, env: Environment, actions: Mapping[str, str] | None = None
+    service: Service,
+    env: Environment,
+    actions: Mapping[str, str] | None = None,
+    notices: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    actions = actions or {}
+    actions, notices = actions or {}, notices or {}
     return {
         "site_name": f"{service.title} runbooks",
         "site_url": env.site_url,
@@ -169,13 +172,15 @@ def mkdocs_config(
             {"Alerts": [{a.name: f"alerts/{a.name}.md"} for a in service.alerts]},
             {"Procedures": [{p.title: p.page} for p in service.procedures]},
             *([{"Actions": [{_title(t, k): k} for k, t in actions.items()]}] if actions else []),
+            *([{"Notices": [{Path(k).stem: k} for k in notices]}] if notices else []),
         ],
     }
 
 
-def action_pages(content: Mapping[str, str]) -> dict[str, str]:
-    """The hand-written pages of the remediation actions (`runbooks/actions/*.md`), as is."""
-    return {key: text for key, text in sorted(content.items()) if key.startswith("actions/")}
+def action_pages(content: Mapping[str, str], folder: str = "actions/") -> dict[str, str]:
+    """The hand-written pages of the remediation actions (`runbooks/actions/*.md`), or of the
+    remediator's notices (`runbooks/notices/<alertname>.md`), as is."""
+    return {key: text for key, text in sorted(content.items()) if key.startswith(folder)}
 
 
 def _title(text: str, key: str) -> str:
@@ -197,8 +202,9 @@ def runbook_site(service: Service, env: Environment, content: Mapping[str, str])
     }
     t = _templates()
     actions = action_pages(content)
-    out: dict[str, Any] = {MKDOCS_FILE: mkdocs_config(service, env, actions)}
-    for key, text in actions.items():
+    notices = action_pages(content, "notices/") if service.remediation else {}
+    out: dict[str, Any] = {MKDOCS_FILE: mkdocs_config(service, env, actions, notices)}
+    for key, text in {**actions, **notices}.items():
         out[f"{SITE_DIR}/{key}"] = text
     single = t.get_template("runbook.md.j2").render(
         **common, demote=demote, human_duration=human_duration

@@ -33,3 +33,14 @@ SERVICE = dataclasses.replace(
         for policy in PIPELINE.remediation
     ),
 )
+
+# The same, but every rerun waits for a human (approved through `sre serve`'s API).
+APPROVING = dataclasses.replace(
+    SERVICE,
+    remediation=tuple(
+        dataclasses.replace(policy, mode="approve", approval_timeout=600)
+        if policy.action == "command"
+        else policy
+        for policy in SERVICE.remediation
+    ),
+)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sre.remediation.approvals import expire_due
-from sre.remediation.notices import NoticeContext, notices
+from sre.remediation.notices import NOTICES, NoticeContext, notices
 from sre.remediation.notifier import Notifier
 
 from .fakes import Recorder, alert, make_engine, payload, policy
@@ -110,3 +110,19 @@ def test_the_notifier_reposts_active_notices_and_resolves_ended_ones(tmp_path: P
     assert resolved["endsAt"] < first["endsAt"]  # ends now: Alertmanager resolves it
     assert notifier.turn() == 0  # nothing left to say
     assert len(posted) == 3
+
+
+def test_every_notice_has_a_runbook_page_and_the_approval_page_describes_the_flow() -> None:
+    from pipeline.service import SERVICE
+    from sre.cli.generate import read_content
+    from sre.generate.runbooks import SITE_DIR, runbook_site
+
+    env = SERVICE.environment("prod")
+    site = runbook_site(SERVICE.resolved(env), env, read_content(Path("runbooks")))
+    for name in NOTICES.values():
+        assert f"{SITE_DIR}/notices/{name}.md" in site, name
+        assert env.page_url(f"notices/{name}.md").startswith(env.site_url)
+    page = site[f"{SITE_DIR}/notices/RemediationAwaitingApproval.md"]
+    for words in ("sre runs approve RUN --server", "sre runs reject", "approval_timeout",
+                  "--approvers-dir", "approver-token"):  # fmt: skip
+        assert words in page
