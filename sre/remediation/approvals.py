@@ -80,6 +80,10 @@ def approve(engine: RemediationEngine, run_id: int, who: str) -> Answer:
     if policy is None:
         detail = f"the served spec has no policy {run['alertname']}/{run['action']} any more"
         return Answer("conflict", detail, run)
+    paused = {p["name"] for p in engine.store.paused()} & {"*", run["action"]}
+    if paused:
+        detail = f"the kill switch is on for {sorted(paused)[0]} (sre resume first); still pending"
+        return Answer("conflict", detail, run)
     if not engine.store.approve(run_id, who, engine.clock()):
         return Answer("conflict", f"run {run_id} was decided by someone else meanwhile")
     _audit(engine, run, "approved", f"approved by {who}", who)

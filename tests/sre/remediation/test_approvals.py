@@ -7,6 +7,7 @@ import dataclasses
 import http.client
 import json
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,14 @@ def test_simultaneous_approvals_run_the_action_once(served: Served) -> None:
     run = pending_run(served)
     codes: list[int] = []
     start = threading.Barrier(16)
+    read = served.engine.store.run
+
+    def slow_read(run_id: int) -> Any:  # every request sees the run pending before any claims
+        found = read(run_id)
+        time.sleep(0.3)
+        return found
+
+    served.engine.store.run = slow_read  # type: ignore[method-assign]
 
     def approve(token: bytes) -> None:
         start.wait()
@@ -166,3 +175,14 @@ def test_without_approvers_the_api_is_closed(tmp_path: Path) -> None:
         assert code == 403 and "--approvers-dir" in doc["error"]
     finally:
         server.stop()
+
+
+def test_the_kill_switch_holds_an_approval_back_and_the_run_stays_pending(served: Served) -> None:
+    run = pending_run(served)
+    served.engine.store.pause("command", "carol", served.now[0])
+    code, doc = call(served.port, "POST", f"/api/v1/runs/{run}/approve", ALICE)
+    assert code == 409 and "kill switch" in doc["error"]
+    assert served.engine.store.run(run)["state"] == "pending"  # type: ignore[index]
+    served.engine.store.resume("command")
+    assert call(served.port, "POST", f"/api/v1/runs/{run}/approve", ALICE)[0] == 202
+    assert len(served.rec.applied) == 1
