@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -177,10 +178,17 @@ def mkdocs_config(
     }
 
 
-def action_pages(content: Mapping[str, str], folder: str = "actions/") -> dict[str, str]:
-    """The hand-written pages of the remediation actions (`runbooks/actions/*.md`), or of the
-    remediator's notices (`runbooks/notices/<alertname>.md`), as is."""
-    return {key: text for key, text in sorted(content.items()) if key.startswith(folder)}
+def action_pages(content: Mapping[str, str]) -> dict[str, str]:
+    """The hand-written pages of the remediation actions (`runbooks/actions/*.md`), as is."""
+    return {key: text for key, text in sorted(content.items()) if key.startswith("actions/")}
+
+
+def notice_pages(content: Mapping[str, str]) -> dict[str, str]:
+    """The pages of the remediator's notices (`notices/<alertname>.md`): sre's own, shipped
+    with it, unless `runbooks/notices/` has the service's version of one."""
+    folder = resources.files("sre.generate").joinpath("templates", "notices")
+    pages = {f"notices/{p.name}": p.read_text(encoding="utf-8") for p in folder.iterdir()}
+    return {key: content.get(key, text) for key, text in sorted(pages.items())}
 
 
 def _title(text: str, key: str) -> str:
@@ -202,7 +210,7 @@ def runbook_site(service: Service, env: Environment, content: Mapping[str, str])
     }
     t = _templates()
     actions = action_pages(content)
-    notices = action_pages(content, "notices/") if service.remediation else {}
+    notices = notice_pages(content) if service.remediation else {}
     out: dict[str, Any] = {MKDOCS_FILE: mkdocs_config(service, env, actions, notices)}
     for key, text in {**actions, **notices}.items():
         out[f"{SITE_DIR}/{key}"] = text

@@ -126,3 +126,14 @@ def test_every_notice_has_a_runbook_page_and_the_approval_page_describes_the_flo
     for words in ("sre runs approve RUN --server", "sre runs reject", "approval_timeout",
                   "--approvers-dir", "approver-token"):  # fmt: skip
         assert words in page
+
+
+def test_a_service_may_replace_a_notice_page_with_its_own() -> None:
+    from pipeline.service import SERVICE
+    from sre.cli.generate import read_content
+    from sre.generate.runbooks import SITE_DIR, runbook_site
+
+    env = SERVICE.environment("prod")
+    content = read_content(Path("runbooks")) | {"notices/RemediationRunFailed.md": "# Ours\n"}
+    site = runbook_site(SERVICE.resolved(env), env, content)
+    assert site[f"{SITE_DIR}/notices/RemediationRunFailed.md"] == "# Ours\n"
