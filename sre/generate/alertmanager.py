@@ -95,6 +95,7 @@ def _receivers(service: Service, env: Environment) -> list[dict[str, Any]]:
 def _routes(service: Service) -> list[dict[str, Any]]:
     routes: list[dict[str, Any]] = []
     if service.remediation:
+        by_severity = _severity_routes(service)
         routes.append(
             {
                 "matchers": [f'{NOTICE_LABEL}=~".+"'],
@@ -102,7 +103,7 @@ def _routes(service: Service) -> list[dict[str, Any]]:
                 "group_wait": "0s",
                 "group_interval": "1m",
                 "repeat_interval": "1h",
-                "routes": _severity_routes(service),
+                **({"routes": by_severity} if by_severity else {}),
             }
         )
     remediated = sorted({p.alertname for p in service.remediation})
