@@ -12,6 +12,7 @@ import ssl
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,17 +38,32 @@ def _token(path: str) -> str:
     return lines[0]
 
 
-def _call(
-    server: str, method: str, path: str, token: str, ca_file: str | None
-) -> tuple[int, dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class Tls:
+    """How to trust the server (a private CA) and, for mTLS, who this client is."""
+
+    ca_file: str | None = None
+    client_cert: str | None = None
+    client_key: str | None = None
+
+    def context(self) -> ssl.SSLContext | None:
+        if not (self.ca_file or self.client_cert):
+            return None
+        context = ssl.create_default_context(cafile=self.ca_file)
+        if self.client_cert:
+            context.load_cert_chain(self.client_cert, self.client_key)
+        return context
+
+
+def _call(server: str, method: str, path: str, token: str, tls: Tls) -> tuple[int, dict[str, Any]]:
     request = urllib.request.Request(
         f"{server.rstrip('/')}{path}",
         method=method,
         data=b"" if method == "POST" else None,
         headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
     )
-    context = ssl.create_default_context(cafile=ca_file) if ca_file else None
     try:
+        context = tls.context()
         with urllib.request.urlopen(request, timeout=_TIMEOUT, context=context) as response:
             return response.status, json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as exc:
@@ -56,7 +72,7 @@ def _call(
         except ValueError:
             doc = {}
         return exc.code, doc if isinstance(doc, dict) else {}
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+    except (urllib.error.URLError, OSError, ValueError) as exc:  # ssl.SSLError is an OSError
         fail(f"cannot reach {server}: {exc}", ExitCode.UNAVAILABLE)
 
 
@@ -74,6 +90,18 @@ def _answer(code: int, doc: dict[str, Any], run: int) -> dict[str, Any]:
 
 
 def server_options(func: Any) -> Any:
+    func = click.option(
+        "--client-key",
+        envvar="SRE_CLIENT_KEY",
+        type=click.Path(exists=True, dir_okay=False),
+        help="Its key, unless in the certificate file ($SRE_CLIENT_KEY).",
+    )(func)
+    func = click.option(
+        "--client-cert",
+        envvar="SRE_CLIENT_CERT",
+        type=click.Path(exists=True, dir_okay=False),
+        help="A client certificate, for a server that requires mTLS ($SRE_CLIENT_CERT).",
+    )(func)
     func = click.option(
         "--ca-file",
         envvar="SRE_CA_FILE",
@@ -112,6 +140,8 @@ def approve(
     server: str,
     token_file: str,
     ca_file: str | None,
+    client_cert: str | None,
+    client_key: str | None,
     wait: bool,
     timeout: float,
     as_json: bool,
@@ -120,8 +150,8 @@ def approve(
 
     Exit 0 once it succeeded (or, with --no-wait, once it started), 1 when it failed or was
     not waiting any more (approved or rejected by someone else, or expired)."""
-    token = _token(token_file)
-    doc = _answer(*_call(server, "POST", f"/api/v1/runs/{run_id}/approve", token, ca_file), run_id)
+    token, tls = _token(token_file), Tls(ca_file, client_cert, client_key)
+    doc = _answer(*_call(server, "POST", f"/api/v1/runs/{run_id}/approve", token, tls), run_id)
     run = doc["run"]
     if not as_json:
         click.echo(doc["detail"])
@@ -130,7 +160,7 @@ def approve(
         if time.monotonic() > deadline:
             fail(f"run {run_id} still running after {timeout:g} s", ExitCode.FAILED)
         time.sleep(0.5)
-        run = _answer(*_call(server, "GET", f"/api/v1/runs/{run_id}", token, ca_file), run_id)
+        run = _answer(*_call(server, "GET", f"/api/v1/runs/{run_id}", token, tls), run_id)
     if as_json:
         click.echo(json.dumps(run, indent=2))
     elif wait:
@@ -143,8 +173,16 @@ def approve(
 @click.argument("run_id", type=int)
 @server_options
 @click.option("--json", "as_json", is_flag=True, help="Print the run as JSON.")
-def reject(run_id: int, server: str, token_file: str, ca_file: str | None, as_json: bool) -> None:
+def reject(
+    run_id: int,
+    server: str,
+    token_file: str,
+    ca_file: str | None,
+    client_cert: str | None,
+    client_key: str | None,
+    as_json: bool,
+) -> None:
     """Reject RUN: it ends without acting (audited with your name)."""
-    token = _token(token_file)
-    doc = _answer(*_call(server, "POST", f"/api/v1/runs/{run_id}/reject", token, ca_file), run_id)
+    token, tls = _token(token_file), Tls(ca_file, client_cert, client_key)
+    doc = _answer(*_call(server, "POST", f"/api/v1/runs/{run_id}/reject", token, tls), run_id)
     click.echo(json.dumps(doc["run"], indent=2) if as_json else doc["detail"])

@@ -96,3 +96,64 @@ def test_a_wrong_token_a_missing_token_and_no_server_are_told_apart(
     code, _, err = sre("runs", "approve", run, "--server", down, "--token-file", str(wrong))
     assert code == ExitCode.UNAVAILABLE and "cannot reach" in err
     assert engine.store.run(int(run))["state"] == "pending"  # type: ignore[index]
+
+
+def _certs(folder: Path) -> dict[str, Path]:
+    """A CA, a server certificate for 127.0.0.1 and a client certificate, by openssl."""
+    import shutil
+    import subprocess
+
+    from tests.support.components import require
+
+    openssl = shutil.which("openssl")
+    require("openssl", openssl is not None, "the openssl command line")
+    assert openssl is not None
+
+    def run(*args: str) -> None:
+        subprocess.run([openssl, *args], cwd=folder, check=True, capture_output=True)
+
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
+        "-days", "1", "-subj", "/CN=test-ca")  # fmt: skip
+    (folder / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    for name, ext in (("server", ["-extfile", "san.ext"]), ("client", [])):
+        run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out",
+            f"{name}.csr", "-subj", f"/CN={name}")  # fmt: skip
+        run("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", f"{name}.pem", "-days", "1", *ext)  # fmt: skip
+    names = ("ca", "server", "client")
+    return {f"{n}_{kind}": folder / f"{n}.{kind}" for n in names for kind in ("pem", "key")}
+
+
+def test_approve_over_mtls_needs_the_client_certificate(tmp_path: Path) -> None:
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    found = _certs(certs)
+    rec = Recorder()
+    engine = make_engine(tmp_path, policy(mode="approve"), recorder=rec)
+    settings = ServerSettings(
+        port=0,
+        tls_cert=str(found["server_pem"]),
+        tls_key=str(found["server_key"]),
+        tls_client_ca=str(found["ca_pem"]),
+    )
+    served = WebhookServer(
+        engine,
+        Credentials(tokens=(b"webhook-token",)),
+        settings,
+        approvers=Approvers((("carol", TOKEN.encode()),)),
+    )
+    served.start()
+    try:
+        token = tmp_path / "token"
+        token.write_text(TOKEN)
+        run, url = pending(engine), f"https://127.0.0.1:{served.port}"
+        base = ["runs", "approve", run, "--server", url, "--token-file", str(token)]
+        code, _, err = sre(*base, "--ca-file", str(found["ca_pem"]))
+        assert code == ExitCode.UNAVAILABLE and "cannot reach" in err  # no client certificate
+        assert rec.applied == []
+        mine = ["--client-cert", str(found["client_pem"]), "--client-key", str(found["client_key"])]
+        code, out, err = sre(*base, "--ca-file", str(found["ca_pem"]), *mine)
+        assert code == ExitCode.OK, err
+        assert "approved by carol" in out and len(rec.applied) == 1
+    finally:
+        served.stop()
