@@ -351,32 +351,45 @@ def receivers(secrets: str) -> tuple[Receiver, ...]:
     )
 
 
+DEMO = Environment(
+    name="demo",
+    runbook_base_url="http://127.0.0.1:8000/",
+    site_url="http://127.0.0.1:8000/",
+    site_style=True,
+    grafana_url="http://127.0.0.1:3000",
+    webhook_url="http://127.0.0.1:9095/alertmanager",
+    webhook_credentials_file="secrets/sre-remediator-token",
+    time_scale=1 / 60,
+    slo_overrides={
+        FRESHNESS: {"objective": 20, "critical": 40, "unit": 1},
+        LATENCY: {"objective": 5, "warning": 10},
+    },
+    remediation=DEMO_REMEDIATION,
+    # Nobody is paged by a demo: alerts reach the remediation webhook only.
+    receivers=(),
+)
+
+# The HA drill (scripts/ha_drill.py): the demo without cooldowns, so that only the episode
+# dedup stands between a duplicate delivery and a second run of the action.
+DRILL = replace(
+    DEMO,
+    name="drill",
+    remediation=tuple(replace(p, limits=replace(p.limits, cooldown=0)) for p in DEMO_REMEDIATION),
+)
+
 ENVIRONMENTS = (
     Environment(
         name="prod",
         runbook_base_url="https://github.com/example/potato-weight-nutrition/blob/main/",
         site_url="https://runbooks.example.com/potato-pipeline/",
         grafana_url="https://grafana.example.com",
-        webhook_url="http://sre-remediator:9095/alertmanager",
+        # Alertmanager runs in the monitoring namespace (infra/k8s/monitoring); the remediator's
+        # Service is in the pipeline's.
+        webhook_url="http://sre-remediator.potato-pipeline.svc:9095/alertmanager",
         webhook_credentials_file="/etc/alertmanager/secrets/sre-remediator-token",
     ),
-    Environment(
-        name="demo",
-        runbook_base_url="http://127.0.0.1:8000/",
-        site_url="http://127.0.0.1:8000/",
-        site_style=True,
-        grafana_url="http://127.0.0.1:3000",
-        webhook_url="http://127.0.0.1:9095/alertmanager",
-        webhook_credentials_file="secrets/sre-remediator-token",
-        time_scale=1 / 60,
-        slo_overrides={
-            FRESHNESS: {"objective": 20, "critical": 40, "unit": 1},
-            LATENCY: {"objective": 5, "warning": 10},
-        },
-        remediation=DEMO_REMEDIATION,
-        # Nobody is paged by a demo: alerts reach the remediation webhook only.
-        receivers=(),
-    ),
+    DEMO,
+    DRILL,
     # The docker compose stack (docker/docker-compose.yml): prod thresholds, services reached by
     # their compose names, the runbook site and Grafana on the ports published on 127.0.0.1.
     Environment(

@@ -39,11 +39,11 @@ class Places:
     def backup(self) -> Path:
         return self.root / "backup"
 
-    def stack(self, artefacts: Path) -> StackSpec:
+    def stack(self, artefacts: Path, env: str = "demo") -> StackSpec:
         return StackSpec(
             folder=self.root / "stack",
             artefacts=artefacts,
-            env="demo",
+            env=env,
             lake=str(self.lake.resolve()),
             quarantine=str(self.quarantine.resolve()),
             backup=str(self.backup.resolve()),

@@ -4,7 +4,9 @@ duplicates.
     python scripts/ha_drill.py [--root build/ha-drill] [--faults all|NAME,...] [--rounds N]
 
 It starts `sre stack up --ha` (3 Alertmanager peers, 2 Prometheus replicas, 2 `sre serve`
-replicas on a PostgreSQL database created for the drill and dropped after), then plays the
+replicas on a PostgreSQL cluster created for the drill and deleted after,
+`scripts/drill_postgres.py`) in the `drill` environment (the demo without cooldowns, so only
+the episode dedup stands between a duplicate delivery and a second run), then plays the
 stale-data incident once per fault, a fault injected while it runs:
 
 - `none`: the baseline;
@@ -12,6 +14,8 @@ stale-data incident once per fault, a fault injected while it runs:
 - `gossip-split`: a peer SIGSTOPped as the alert fires (the others cannot see its notification
   log), SIGCONTed 10 s later;
 - `remediator-killed`: the replica executing the run SIGKILLed mid-action, restarted;
+- `database-outage`: the state database's cluster stopped for 30 s as the alert fires (every
+  peer's delivery gets a 503 and is retried), then started again;
 - `prometheus-stopped`: one Prometheus replica SIGKILLed before the incident, restarted after;
 - `late-resolve`: after the incident, its resolved notice and its firing notice replayed into
   both replicas, the firing one with a clock a day ahead;
@@ -22,9 +26,7 @@ stale-data incident once per fault, a fault injected while it runs:
 For each it prints deliveries stored, duplicates absorbed, runs recorded and runs that carried
 out the action (per episode), and the times from firing to action started and to resolved, and
 exits 1 when any incident was not remediated exactly once (one executed run in one episode,
-never 0 or 2), a delivery was left unprocessed or the run did not succeed. The database-outage
-fault (the state database stopped for 30 s) needs a PostgreSQL cluster of the drill's own and
-is not played yet.
+never 0 or 2), a delivery was left unprocessed or the run did not succeed.
 """
 
 from __future__ import annotations
@@ -32,15 +34,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import signal
 import subprocess
 import sys
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,40 +47,27 @@ if __package__ in (None, ""):  # run as a file: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scripts.drill_lake import BIN, Places, prepare
+from scripts.drill_postgres import Cluster, cluster
 from scripts.incidents import STALE, Incident, stale_data
+from sre.remediation import conventions as c
 from sre.stack import Running, Shape, down, faults, up
 from sre.stack.observe import Observer
 
-PG = "postgresql://postgres@127.0.0.1:5432"
+ENV = "drill"  # the demo without cooldowns (pipeline/service.py)
+OUTAGE = 30.0  # seconds the state database is down in the database-outage fault
 EXECUTED = ("success", "failed", "timed_out")  # runs that carried out their action
 ALL = (
     "none",
     "alertmanager-killed",
     "gossip-split",
     "remediator-killed",
+    "database-outage",
     "prometheus-stopped",
     "late-resolve",
     "rolling-restart",
     "together",
 )
 Stack = list[Running]  # one cell: the record changes as faults restart components
-
-
-@contextmanager
-def database() -> Iterator[str]:
-    import psycopg
-
-    name = f"sre_drill_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{PG}/{name}"
-    finally:
-        if os.environ.get("SRE_DRILL_KEEP_DB"):  # to read its audit after a failed row
-            print(f"kept the state database {PG}/{name}", flush=True)
-        else:
-            with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _ready(stack: Running, name: str) -> str:
@@ -103,8 +89,8 @@ def _resume_after(cell: Stack, name: str, pause: float) -> None:
 class Injector:
     """Watches the incident and injects its faults at the right moment, on a thread."""
 
-    def __init__(self, cell: Stack, chosen: set[str]) -> None:
-        self.cell, self.chosen, self.since = cell, chosen, time.time()
+    def __init__(self, cell: Stack, db: Cluster, chosen: set[str]) -> None:
+        self.cell, self.db, self.chosen, self.since = cell, db, chosen, time.time()
         self.done: list[str] = []
         self.errors: list[str] = []
         self._thread = threading.Thread(target=self._watch, daemon=True)
@@ -154,6 +140,9 @@ class Injector:
             faults.pause(self.cell[0], "alertmanager-3")
             jobs.append(lambda: _resume_after(self.cell, "alertmanager-3", 10.0))
             self.done.append("alertmanager-3 paused 10 s")
+        if self.chosen & {"database-outage"}:
+            jobs.append(lambda: self.db.outage(OUTAGE))
+            self.done.append(f"state database stopped {OUTAGE:.0f} s")
         threads = [threading.Thread(target=j) for j in jobs]
         for t in threads:
             t.start()
@@ -188,20 +177,42 @@ def _replay_late(cell: Stack, incident: Incident) -> list[int]:
         for a in doc["alerts"]:
             a["startsAt"] = "2999-01-01T00:00:00Z"
         bodies.append(json.dumps(doc).encode())
-    for name in ("remediator", "remediator-2"):
-        replica = dataclasses.replace(
-            cell[0], urls={**cell[0].urls, "remediator": cell[0].urls[name]}
-        )
-        codes += [Observer(replica).post(body) for body in bodies]
+    for replica in _replicas(cell[0]):
+        codes += [replica.post(body) for body in bodies]
     time.sleep(3)  # let a (wrong) extra run show up
     return codes
 
 
-def play(cell: Stack, places: Places, fault: str) -> dict[str, Any]:
+def _replicas(stack: Running) -> list[Observer]:
+    return [
+        Observer(dataclasses.replace(stack, urls={**stack.urls, "remediator": stack.urls[name]}))
+        for name in ("remediator", "remediator-2")
+    ]
+
+
+def _unavailable(stack: Running) -> list[float]:
+    """Each replica's count of deliveries answered 503 (the state store was unreachable)."""
+    key = f'{c.WEBHOOK_REQUESTS}{{{c.CODE}="503"}}'
+    counts = []
+    for replica in _replicas(stack):
+        try:
+            counts.append(replica.remediator_metrics().get(key, 0.0))
+        except OSError:
+            counts.append(0.0)
+    return counts
+
+
+def play(cell: Stack, db: Cluster, places: Places, fault: str) -> dict[str, Any]:
     chosen = set(ALL[1:-1]) if fault == "together" else {fault}
     started = time.time()
-    with Injector(cell, chosen) as injector:
+    answered_503 = _unavailable(cell[0])
+    with Injector(cell, db, chosen) as injector:
         incident = stale_data(cell[0], places, timeout=120)
+    # A replica restarted meanwhile counts from 0 again: then its whole count is this incident's.
+    refused = sum(
+        now if now < before else now - before
+        for before, now in zip(answered_503, _unavailable(cell[0]), strict=True)
+    )
     replayed = _replay_late(cell, incident) if chosen & {"late-resolve"} else []
     obs = Observer(cell[0])
     runs = [r for r in obs.runs(started) if r["fingerprint"] == incident.fingerprint]
@@ -221,6 +232,7 @@ def play(cell: Stack, places: Places, fault: str) -> dict[str, Any]:
         "errors": injector.errors,
         "deliveries": len(deliveries),
         "duplicates_absorbed": sum(a["outcome"] == "skipped_duplicate" for a in audit),
+        "answered_503": int(refused),
         "runs": len(runs),
         "executed": len(acted),
         "runs_per_episode": sorted(episodes.values()),
@@ -237,6 +249,7 @@ def play(cell: Stack, places: Places, fault: str) -> dict[str, Any]:
         and unprocessed == 0
         and not injector.errors
         and all(code == 202 for code in replayed)
+        and (refused > 0 or "database-outage" not in chosen)  # the outage was felt, and survived
     )
     return row
 
@@ -292,13 +305,13 @@ def main(argv: list[str] | None = None) -> int:
     print(prepare(places, days=14 + incidents + 1), flush=True)
     artefacts = args.root / "artefacts"
     subprocess.run(
-        [str(BIN / "sre"), "generate", "--env", "demo", "--out", str(artefacts)],
+        [str(BIN / "sre"), "generate", "--env", ENV, "--out", str(artefacts)],
         check=True,
         stdout=subprocess.DEVNULL,
     )
     rows: list[dict[str, Any]] = []
-    with database() as state_url:
-        spec = dataclasses.replace(places.stack(artefacts), shape=Shape.ha(), state_url=state_url)
+    with cluster(args.root / "postgres") as db:
+        spec = dataclasses.replace(places.stack(artefacts, ENV), shape=Shape.ha(), state_url=db.url)
         cell = [up(spec)]
         try:
             for name, url in cell[0].urls.items():
@@ -306,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(args.rounds):
                 for fault in chosen:
                     print(f"\n== {fault}", flush=True)
-                    row = play(cell, places, fault)
+                    row = play(cell, db, places, fault)
                     print(f"   {row}", flush=True)
                     rows.append(row)
         finally:

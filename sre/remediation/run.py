@@ -2,6 +2,11 @@
 
 The engine (automatic runs), `sre runs approve` and `sre remediate --execute` (human runs)
 all end here, so a run is recorded the same way whoever started it.
+
+What a run writes to the state store as it goes (its lock, its checkpoint, its end) is written
+`durably`: through a state store outage the run waits for the store to come back (up to
+`PATIENCE`) instead of dying with its work half recorded. An action that already started a
+child or moved objects must not lose the record of it to a database restart.
 """
 
 from __future__ import annotations
@@ -11,9 +16,9 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from sre.errors import SreError
+from sre.errors import SreError, StateError
 from sre.remediation.action import Deps, Outcome, Plan, Verification
 from sre.remediation.deps import Checkpoint
 from sre.remediation.metrics import RemediationMetrics
@@ -22,9 +27,33 @@ from sre.remediation.registry import Registry
 from sre.remediation.state import StateStore
 from sre.spec.remediation import RemediationPolicy
 
-__all__ = ["Guard", "RunCheckpoint", "Runner", "make_plan"]
+__all__ = ["PATIENCE", "Guard", "RunCheckpoint", "Runner", "durably", "make_plan"]
 
 log = logging.getLogger("sre.remediation")
+T = TypeVar("T")
+PATIENCE = 600.0  # seconds a run waits for an unreachable state store before it gives up
+
+
+def durably(
+    write: Callable[[], T],
+    what: str,
+    patience: float = PATIENCE,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """`write()`, retried while the state store is unreachable, for up to `patience` seconds
+    (then its `StateError` is raised)."""
+    deadline, pause, warned = time.monotonic() + patience, 0.2, False
+    while True:
+        try:
+            return write()
+        except StateError as exc:
+            if time.monotonic() + pause > deadline:
+                raise
+            if not warned:
+                log.warning("state store unreachable while recording %s; waiting: %s", what, exc)
+                warned = True
+            sleep(pause)
+            pause = min(pause * 2, 5.0)
 
 
 class Guard(Protocol):
@@ -44,10 +73,12 @@ class RunCheckpoint(Checkpoint):
         self.store, self.run = store, run
 
     def undo(self, doc: Mapping[str, Any]) -> None:
-        self.store.update(self.run, undo=dict(doc))
+        durably(lambda: self.store.update(self.run, undo=dict(doc)), f"run {self.run}'s undo")
 
     def progress(self, doc: Mapping[str, Any]) -> None:
-        self.store.update(self.run, progress=dict(doc))
+        durably(
+            lambda: self.store.update(self.run, progress=dict(doc)), f"run {self.run}'s progress"
+        )
 
 
 def make_plan(
@@ -96,7 +127,8 @@ class Runner:
             if self.guard is not None:
                 silence = self.guard.silence(alert, 60, f"sre run {run}: {policy.action}")
                 if silence:  # saved first: if this process dies, whoever recovers expires it
-                    self.store.update(run, result={"silence": silence})
+                    saved = {"silence": silence}
+                    durably(lambda: self.store.update(run, result=saved), f"run {run}'s silence")
             try:
                 outcome = action.apply(plan, policy.params, self.deps_for(run), incident)
             except SreError as exc:
@@ -110,8 +142,8 @@ class Runner:
             except SreError as exc:
                 verification = Verification(False, str(exc))
         finally:
-            self.store.release(lock, self.owner)
-            self.store.release(slot, self.owner)
+            self._release(lock)
+            self._release(slot)
         self.metrics.duration.labels(policy.action).observe(time.perf_counter() - started)
         result: dict[str, Any] = {
             "detail": outcome.detail,
@@ -167,19 +199,19 @@ class Runner:
     ) -> str:
         """Record the run's end, its audit record and its metric."""
         now = self.clock()
-        self.store.finish(run, outcome, result, now, undo=undo)
+        durably(lambda: self.store.finish(run, outcome, result, now, undo=undo), f"run {run}")
         reason = str(result.get("verification") or result.get("reason") or result.get("detail"))
-        self.store.record(
-            now,
-            alertname=alert.name,
-            fingerprint=alert.fingerprint,
-            action=policy.action,
-            target=target,
-            outcome=outcome,
-            reason=reason,
-            actor=self.actor,
-            run=run,
-        )
+        row = {
+            "alertname": alert.name,
+            "fingerprint": alert.fingerprint,
+            "action": policy.action,
+            "target": target,
+            "outcome": outcome,
+            "reason": reason,
+            "actor": self.actor,
+            "run": run,
+        }
+        durably(lambda: self.store.record(now, **row), f"run {run}'s audit record")
         self.metrics.remediations.labels(policy.action, outcome).inc()
         log.info("run %s %s %s: %s", run, policy.action, outcome, reason[:200])
         return outcome
@@ -191,11 +223,17 @@ class Runner:
         while True:
             for i in range(self.max_concurrent):
                 slot = f"slot:{i}"
-                if self.store.acquire(slot, self.owner, self.clock(), ttl):
-                    if self.store.acquire(lock, self.owner, self.clock(), ttl):
+                if self._acquire(slot, ttl):
+                    if self._acquire(lock, ttl):
                         return slot
-                    self.store.release(slot, self.owner)
+                    self._release(slot)
                     break  # the target is busy: another slot would not help
             if time.monotonic() >= deadline:
                 return None
             time.sleep(0.2)
+
+    def _acquire(self, name: str, ttl: float) -> bool:
+        return durably(lambda: self.store.acquire(name, self.owner, self.clock(), ttl), name)
+
+    def _release(self, name: str) -> None:
+        durably(lambda: self.store.release(name, self.owner), f"the release of {name}")

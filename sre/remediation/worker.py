@@ -73,16 +73,21 @@ class Worker(threading.Thread):
         self.beat = time.monotonic()
 
     def run(self) -> None:
+        abandoned = False  # a failed turn left its claimed deliveries behind
         while not self.stopping.is_set():
             self.beat = time.monotonic()
             self.wake.wait(1.0)
             self.wake.clear()
             try:
+                if abandoned:  # take them back now, not when their lease ends
+                    self.engine.store.release_claims()
+                    abandoned = False
                 done = self.engine.drain(stop=self.stopping)
                 if expire_due(self.engine) or done:
                     self.changed()  # e.g. a new run waits for approval: notice it now
             except Exception:  # the store went away mid-turn: log, wait, try again
                 log.exception("worker turn failed; retrying in a second")
+                abandoned = True
                 self.stopping.wait(1.0)
 
     def health(self) -> str | None:

@@ -27,7 +27,7 @@ class Limits:
     """Safety limits: cooldown per (service, action, target), attempts per target per day (then
     the circuit opens and a human is paged), a blast-radius cap per run, and the distinct
     targets one webhook delivery may act on (the rest are refused, so one sender cannot spend
-    the attempt budgets and the global rate limit)."""
+    the attempt budgets and the global rate limit). A cooldown of 0 turns it off."""
 
     cooldown: Seconds = 900
     max_attempts_per_day: int = 3
@@ -36,8 +36,10 @@ class Limits:
     max_targets_per_delivery: int = 10
 
     def __post_init__(self) -> None:
-        names = ("cooldown", "max_attempts_per_day", "max_objects", "max_bytes")
-        for name in (*names, "max_targets_per_delivery"):
+        if self.cooldown < 0:
+            raise SpecError("must be 0 (none) or more", owner="Limits", field="cooldown")
+        names = ("max_attempts_per_day", "max_objects", "max_bytes", "max_targets_per_delivery")
+        for name in names:
             if getattr(self, name) <= 0:
                 raise SpecError("must be positive", owner="Limits", field=name)
 

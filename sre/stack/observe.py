@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy.exc import OperationalError
 
 from sre.remediation.state import schema as state
 from sre.stack import processes
@@ -41,14 +42,21 @@ class Delivery:
 
 
 def wait_for(check: Callable[[], T | None], *, timeout: float, what: str, every: float = 0.1) -> T:
-    """Poll `check` until it returns something true (a non-empty list, True, a number...)."""
+    """Poll `check` until it returns something true (a non-empty list, True, a number...).
+
+    A component that does not answer (the state database or a server down, as a drill's fault
+    makes it) counts as "not yet"; the last such error is named if the wait times out."""
     deadline = time.monotonic() + timeout
+    unreachable = ""
     while True:
-        found = check()
+        try:
+            found = check()
+        except (OSError, OperationalError) as exc:
+            found, unreachable = None, f" (last: {type(exc).__name__}: {str(exc)[:200]})"
         if found:
             return found
         if time.monotonic() >= deadline:
-            raise StackError(f"timed out after {timeout:.0f} s waiting for {what}")
+            raise StackError(f"timed out after {timeout:.0f} s waiting for {what}{unreachable}")
         time.sleep(every)
 
 

@@ -1,6 +1,7 @@
 """The HA drill, short form: on the real HA topology (3 Alertmanager peers, 2 Prometheus
-replicas, 2 `sre serve` replicas on PostgreSQL), one stale-data incident with every fault at
-once; it must be remediated exactly once (`make ha-drill` plays each fault on its own too)."""
+replicas, 2 `sre serve` replicas on a PostgreSQL cluster of its own), one stale-data incident
+with every fault at once (the state database down for 30 s among them); it must be remediated
+exactly once (`make ha-drill` plays each fault on its own too)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from scripts import ha_drill
+from scripts.drill_postgres import server_bin
 from sre.stack import PACKAGES
-from tests.sre.remediation.test_replicas import PG, postgres_available
 from tests.support.components import require
 
 pytestmark = pytest.mark.integration
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.integration
 def test_every_fault_at_once_still_remediates_exactly_once(tmp_path: Path) -> None:
     missing = sorted({PACKAGES[p] for p in PACKAGES if shutil.which(p) is None})
     require("Prometheus, Alertmanager and Pushgateway", not missing, f"missing {missing}")
-    require("PostgreSQL", postgres_available(), f"nothing answers at {PG}")
+    require("PostgreSQL's server", server_bin() is not None, "no /usr/lib/postgresql/N/bin/initdb")
     rows = tmp_path / "rows.json"
     code = ha_drill.main(
         ["--root", str(tmp_path / "drill"), "--faults", "together", "--json", str(rows)]
@@ -30,7 +31,10 @@ def test_every_fault_at_once_still_remediates_exactly_once(tmp_path: Path) -> No
     assert code == 0, row
     assert row["runs_per_episode"] == [1] and row["outcomes"] == ["success"]
     assert row["executed"] == 1
-    assert {"alertmanager-2 killed and restarted", "rolling restart of both replicas"} <= set(
-        row["injected"]
-    ), row["injected"]
+    assert {
+        "alertmanager-2 killed and restarted",
+        "rolling restart of both replicas",
+        "state database stopped 30 s",
+    } <= set(row["injected"]), row["injected"]
+    assert row["answered_503"] > 0  # the outage was felt: deliveries refused, then retried
     assert row["unprocessed"] == 0 and set(row["replayed"]) == {202}

@@ -3,9 +3,11 @@
 An episode is identified by its fingerprint and the `startsAt` Alertmanager gave the firing that
 opened it (`instance_starts`): every repeat, retry and replica copy of one firing period carries
 that same `startsAt`, a new period carries a later one. Times from the payload come from other
-machines' clocks, so they are clamped to the receiver's: a `startsAt` at most `SKEW_TOLERANCE`
-seconds ahead of now, an `endsAt` never after now (a far-future `endsAt` would otherwise mark
-every later firing of the fingerprint as stale, for ever).
+machines' clocks, so the times an episode is compared by are clamped to the receiver's: never
+after now. A sender's clock may be ahead by any amount: its `startsAt` still names the period
+(it is kept unclamped as `instance_starts`), but an episode never starts in the receiver's
+future, where it would swallow the next real firing and ignore that firing's resolve; a far-future
+`endsAt` would otherwise mark every later firing of the fingerprint as stale, for ever.
 
 A resolve closes the open episode only when it belongs to it: it resolves the same firing (same
 `startsAt`), or it ended at or after the episode started. A late resolve of an earlier period,
@@ -24,10 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sre.errors import StateError
 from sre.remediation.state.schema import episodes, transaction
 
-__all__ = ["SKEW_TOLERANCE", "Episode", "firing", "peek", "resolved"]
-
-SKEW_TOLERANCE = 60.0
-"""Seconds a sender's clock may run ahead of the receiver's before its times are clamped."""
+__all__ = ["Episode", "firing", "peek", "resolved"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +74,7 @@ def firing(
     None means the notice is stale: its firing period is already over (a late or
     replica-shifted duplicate), so it must not start anything.
     """
-    starts = min(starts_at, now + SKEW_TOLERANCE)
+    starts = min(starts_at, now)
     for _ in range(3):
         with transaction(engine) as conn:
             open_row = _open(conn, fingerprint)
@@ -119,7 +118,7 @@ def resolved(
     A resolve that closes nothing is remembered as a closed period of its own (when no episode
     of that firing exists yet), so the firing copy that arrives after it starts nothing.
     """
-    starts = min(starts_at, now + SKEW_TOLERANCE)
+    starts = min(starts_at, now)
     ends = max(min(ends_at if ends_at is not None else now, now), 0.0)
     with transaction(engine) as conn:
         open_row = _open(conn, fingerprint)
@@ -150,7 +149,7 @@ def resolved(
 
 def peek(engine: Engine, fingerprint: str, starts_at: float, now: float) -> tuple[int | None, bool]:
     """(the open episode's id or None, whether a firing at `starts_at` would be stale)."""
-    starts = min(starts_at, now + SKEW_TOLERANCE)
+    starts = min(starts_at, now)
     with transaction(engine) as conn:
         open_row = _open(conn, fingerprint)
         if open_row is not None:

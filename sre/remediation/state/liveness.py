@@ -4,8 +4,10 @@ Every run records its owner (a replica id: `--replica-id`, by default the host a
 `sre serve`, or the host and pid of a CLI) and a heartbeat the owner's process refreshes every
 `INTERVAL` seconds while it has runs in the `running` state. Another replica takes a run over
 only when it has watched the heartbeat stay unchanged for `EXPIRY` seconds of its own monotonic
-clock: the timestamps are never compared across machines, so clock skew between replicas, or a
-database outage that stopped every heartbeat at once, cannot make a live run look dead.
+clock: the timestamps are never compared across machines, so clock skew between replicas cannot
+make a live run look dead. Only time spent watching counts: when the watcher could not look for
+`BLIND` seconds (the database was down, so no owner could beat either, or the watcher itself was
+paused), it starts counting again from its next look.
 """
 
 from __future__ import annotations
@@ -24,12 +26,13 @@ from sqlalchemy.engine import Engine
 from sre.errors import StateError
 from sre.remediation.state.schema import runs, transaction
 
-__all__ = ["EXPIRY", "INTERVAL", "Heartbeat", "Watch", "default_owner", "take_over"]
+__all__ = ["BLIND", "EXPIRY", "INTERVAL", "Heartbeat", "Watch", "default_owner", "take_over"]
 
 log = logging.getLogger("sre.remediation")
 
 INTERVAL = 5.0
 EXPIRY = 30.0
+BLIND = EXPIRY / 2
 
 
 def default_owner(port: int | None = None) -> str:
@@ -75,18 +78,25 @@ class Watch:
     """Observed liveness of other owners' runs, by this process's own clock."""
 
     def __init__(
-        self, expiry: float = EXPIRY, monotonic: Callable[[], float] = time.monotonic
+        self,
+        expiry: float = EXPIRY,
+        monotonic: Callable[[], float] = time.monotonic,
+        blind: float = BLIND,
     ) -> None:
-        self.expiry, self.monotonic = expiry, monotonic
+        self.expiry, self.monotonic, self.blind = expiry, monotonic, blind
         self._seen: dict[int, tuple[float | None, float]] = {}
+        self._looked: float | None = None
 
     def expired(self, running: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         """The runs whose heartbeat has not moved for `expiry` seconds of watching."""
         now, dead, current = self.monotonic(), [], set()
+        # A gap since the last look: whatever stood still then proves nothing about its owner.
+        blind = self._looked is not None and now - self._looked > self.blind
+        self._looked = now
         for run in running:
             current.add(run["id"])
             seen = self._seen.get(run["id"])
-            if seen is None or seen[0] != run["heartbeat_at"]:
+            if seen is None or seen[0] != run["heartbeat_at"] or blind:
                 self._seen[run["id"]] = (run["heartbeat_at"], now)
             elif now - seen[1] >= self.expiry:
                 dead.append(run)

@@ -67,6 +67,25 @@ def test_a_sender_clock_a_day_ahead_still_gives_one_run(tmp_path: Path) -> None:
     assert len(recorder.applied) == 2
 
 
+def test_a_replayed_copy_with_a_clock_ahead_does_not_swallow_the_next_period(
+    tmp_path: Path,
+) -> None:
+    """Found by the HA drill: a firing copy with `startsAt` in 2999, replayed after its period,
+    opened an episode starting in the receiver's future; the next real period joined it, its
+    resolve (ended before that start) was ignored, and the period after was refused as stale."""
+    recorder, clock = Recorder(), [BASE]
+    engine = make_engine(tmp_path, recorder=recorder, clock=clock)
+    deliver(engine, notice("firing", BASE + 10**9))  # a clock decades ahead
+    clock[0] = BASE + 30
+    deliver(engine, notice("firing", BASE + 20))  # a real period, joining that open episode
+    clock[0] = BASE + 40
+    deliver(engine, notice("resolved", BASE + 20, at(BASE + 40)))
+    clock[0] = BASE + 100
+    deliver(engine, notice("firing", BASE + 100))  # the next period must be acted on
+    assert outcomes(engine)[-1] != "skipped_duplicate"
+    assert len(recorder.applied) == 2
+
+
 # One delivery: (receiver time, status, startsAt sent, endsAt sent or None).
 Delivery = tuple[float, str, float, datetime | None]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sre.remediation.engine import RemediationEngine
 from sre.remediation.recovery import Recovery
-from sre.remediation.state.liveness import EXPIRY, Watch
+from sre.remediation.state.liveness import BLIND, EXPIRY, INTERVAL, Watch
 from sre.remediation.state.store import StateStore
 
 from .fakes import SERVICE, Recorder, alert, make_engine, outcomes, running_run
@@ -28,14 +28,22 @@ def _replica(tmp: Path, owner: str, watch_clock: Clock, recorder: Recorder) -> R
     return engine
 
 
+def _watch(engine: RemediationEngine, clock: Clock, seconds: float) -> int:
+    """`engine` looks every INTERVAL for `seconds` of its clock; the runs it took over."""
+    taken, end = 0, clock.now + seconds
+    while clock.now + INTERVAL <= end:
+        clock.now += INTERVAL
+        taken += engine.recovery.tick(engine)
+    return taken
+
+
 def test_a_starting_replica_leaves_the_live_run_of_another_alone(tmp_path: Path) -> None:
     recorder, watched = Recorder(), Clock()
     a = make_engine(tmp_path, owner="replica-a")
     run = running_run(a)
     b = _replica(tmp_path, "replica-b", watched, recorder)
     assert b.recover() == 0
-    watched.now += EXPIRY - 1
-    assert b.recovery.tick(b) == 0
+    assert _watch(b, watched, EXPIRY - 1) == 0
     found = b.store.run(run)
     assert found is not None and (found["state"], found["owner"]) == ("running", "replica-a")
 
@@ -47,9 +55,8 @@ def test_a_heartbeat_that_moves_keeps_the_run_with_its_owner(tmp_path: Path) -> 
     b = _replica(tmp_path, "replica-b", watched, recorder)
     b.recover()
     for beat in range(1, 5):  # A beats, B watches past several expiries
-        watched.now += EXPIRY
         assert a.store.heartbeat.beat(1_800_000_000.0 + beat) == 1
-        assert b.recovery.tick(b) == 0
+        assert _watch(b, watched, EXPIRY - INTERVAL) == 0
     found = b.store.run(run)
     assert found is not None and found["state"] == "running"
 
@@ -61,13 +68,29 @@ def test_the_run_of_a_replica_that_stopped_is_taken_over_once(tmp_path: Path) ->
     b = _replica(tmp_path, "replica-b", watched, recorder)
     c = _replica(tmp_path, "replica-c", watched, recorder)
     b.recover(), c.recover()
-    watched.now += EXPIRY
-    assert b.recovery.tick(b) == 1
+    assert _watch(b, watched, EXPIRY) == 1
     assert c.recovery.tick(c) == 0  # B owns it now, and B is alive
     found = b.store.run(run)
     assert found is not None and (found["state"], found["outcome"]) == ("done", "failed")
     assert "replica-a stopped beating" in found["result"]["error"]
     assert outcomes(b).count("failed") == 1 and recorder.applied == []
+
+
+def test_a_database_outage_does_not_make_a_live_run_look_dead(tmp_path: Path) -> None:
+    recorder, watched = Recorder(), Clock()
+    a = make_engine(tmp_path, owner="replica-a")
+    run = running_run(a)
+    b = _replica(tmp_path, "replica-b", watched, recorder)
+    b.recover()
+    assert _watch(b, watched, EXPIRY / 2) == 0
+    # The database is down for longer than the expiry: B cannot look, A cannot beat. The first
+    # look after it sees the heartbeat where it was, and must not count the outage as silence.
+    watched.now += BLIND + EXPIRY
+    assert b.recovery.tick(b) == 0
+    assert _watch(b, watched, EXPIRY - INTERVAL) == 0  # A's first beat may take a while
+    found = b.store.run(run)
+    assert found is not None and (found["state"], found["owner"]) == ("running", "replica-a")
+    assert _watch(b, watched, INTERVAL) == 1  # still no beat after a whole expiry of watching
 
 
 def test_take_over_loses_to_a_beat_in_between(tmp_path: Path) -> None:

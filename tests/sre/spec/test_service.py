@@ -93,8 +93,11 @@ def test_a_policy_for_an_unknown_alert_is_refused() -> None:
 def test_a_quarantine_prefix_must_stay_under_silver() -> None:
     with pytest.raises(SpecError, match=r"params\.prefix: .*'\.\.' part"):
         RemediationPolicy("JobBroken", "quarantine", params={"prefix": "silver/../bronze/"})
-    with pytest.raises(SpecError):
-        Limits(cooldown=0)
+    with pytest.raises(SpecError, match="cooldown: must be 0"):
+        Limits(cooldown=-1)
+    with pytest.raises(SpecError, match="max_attempts_per_day: must be positive"):
+        Limits(max_attempts_per_day=0)
+    assert Limits(cooldown=0).cooldown == 0  # no cooldown: the episode alone dedups
 
 
 def test_dashboard_uids_stay_within_forty_characters() -> None:
