@@ -44,3 +44,12 @@ APPROVING = dataclasses.replace(
         for policy in SERVICE.remediation
     ),
 )
+
+# The same, but nobody approves in time: a run expires 2 s after it was recorded.
+EXPIRING = dataclasses.replace(
+    APPROVING,
+    remediation=tuple(
+        dataclasses.replace(policy, approval_timeout=2) if policy.mode == "approve" else policy
+        for policy in APPROVING.remediation
+    ),
+)

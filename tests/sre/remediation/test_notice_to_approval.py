@@ -102,8 +102,8 @@ def _walk(route: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from _walk(child)
 
 
-@pytest.fixture
-def stack(tmp_path: Path) -> Iterator[tuple[Stack, Inbox, Path]]:
+@pytest.fixture(params=["APPROVING"])
+def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Stack, Inbox, Path]]:
     inbox = Inbox()
     approvers = tmp_path / "approvers"
     approvers.mkdir()
@@ -113,7 +113,7 @@ def stack(tmp_path: Path) -> Iterator[tuple[Stack, Inbox, Path]]:
         "SRE_TEST_MARKER": str(tmp_path / "executions"),
         "PYTHONPATH": str(Path.cwd()),
     }
-    spec = "tests.sre.remediation.spec_fixture:APPROVING"
+    spec = f"tests.sre.remediation.spec_fixture:{request.param}"
     args = ["--alertmanager", "{am_url}", "--notice-interval", "0.5",
             "--approvers-dir", str(approvers)]  # fmt: skip
     with serve_and_alertmanager(
@@ -206,3 +206,23 @@ def test_a_real_delivery_of_100_labels_and_a_10_kb_annotation_is_stored_and_acte
     done = wait_for(lambda: [r for r in runs(running.state) if r["state"] == "done"])
     assert [r["outcome"] for r in done] == ["success"]
     assert executions.read_text().count("\n") == 1
+
+
+@pytest.mark.parametrize("stack", ["EXPIRING"], indirect=True)
+def test_an_approval_nobody_gives_expires_and_the_expiry_is_noticed(
+    stack: tuple[Stack, Inbox, Path],
+) -> None:
+    running, inbox, executions = stack
+    fire(running.am_url, {"alertname": "PipelineDataStale", "pipeline": "potato-pipeline",
+                          "severity": "warning"}, {"summary": "stale"})  # fmt: skip
+    wait_for(lambda: inbox.alerts("RemediationAwaitingApproval", "firing"))
+    [expired] = wait_for(lambda: inbox.alerts("RemediationApprovalExpired", "firing"))[:1]
+    assert "nobody approved it in time" in expired["annotations"]["description"]
+    wait_for(lambda: inbox.alerts("RemediationAwaitingApproval", "resolved"))
+    [run] = runs(running.state)
+    assert (run["state"], run["outcome"]) == ("done", "approval_expired")
+    audit = subprocess.run(
+        [SRE, "audit", "list", "--json", "--state", running.state], capture_output=True, text=True
+    )
+    assert "approval_expired" in {a["outcome"] for a in json.loads(audit.stdout)}
+    assert not executions.exists()
