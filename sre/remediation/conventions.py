@@ -38,6 +38,7 @@ METRICS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (KILL_SWITCH, "gauge", (ACTION,)),
     (WEBHOOK_REQUESTS, "counter", (CODE,)),
     (WEBHOOK_TRUNCATED, "counter", ()),
+    (APPROVALS_PENDING, "gauge", ()),
 )
 
 # The names that appear in PromQL, `up` included (Prometheus writes it for every scrape).
