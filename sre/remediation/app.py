@@ -189,13 +189,18 @@ def make_app(
 
     def run_id(request: Request) -> int | None:
         text = request.path_params["run"]
-        return int(text) if text.isdigit() and len(text) <= 15 else None
+        # at most 9 digits: every id fits PostgreSQL's integer column
+        return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
 
     async def show_run(request: Request) -> Response:
         who, run = approver(request), run_id(request)
         if isinstance(who, Response):
             return who
-        found = await run_in_threadpool(engine.store.run, run) if run is not None else None
+        try:
+            found = await run_in_threadpool(engine.store.run, run) if run is not None else None
+        except StateError as exc:
+            log.error("could not read run %s: %s", run, exc)
+            return _error(503, "state store unavailable; retry", **{"retry-after": "5"})
         if found is None or found["service"] != engine.store.service:
             return _error(404, f"no run {request.path_params['run']}")
         return JSONResponse(approvals.public(found))

@@ -155,6 +155,7 @@ def document(max_body: int) -> dict[str, Any]:
                         "401": error("No credentials."),
                         "403": error("Not an approver's token (or no approvers configured)."),
                         "404": error("No such run of this service."),
+                        "503": error("State store failed: retry."),
                     },
                 }
             },

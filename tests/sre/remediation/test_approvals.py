@@ -20,6 +20,7 @@ from sre.remediation.engine import RemediationEngine
 from sre.remediation.server import Credentials, ServerSettings, WebhookServer
 
 from .fakes import Recorder, alert, make_engine, payload, policy
+from .test_replicas import database as database
 
 WEBHOOK, ALICE, BOB = b"alertmanager-token", b"alice-token-0123456789", b"bob-token-0123456789"
 
@@ -186,3 +187,50 @@ def test_the_kill_switch_holds_an_approval_back_and_the_run_stays_pending(served
     served.engine.store.resume("command")
     assert call(served.port, "POST", f"/api/v1/runs/{run}/approve", ALICE)[0] == 202
     assert len(served.rec.applied) == 1
+
+
+def test_two_replicas_on_postgresql_run_an_approved_run_once(
+    tmp_path: Path, database: str
+) -> None:
+    """Approvers hitting both replicas at once: one claim wins across the shared state."""
+    rec, servers = Recorder(), []
+    for replica in ("replica-a", "replica-b"):
+        engine = make_engine(
+            tmp_path, policy(mode="approve"), recorder=rec, db=database, owner=replica
+        )
+        server = WebhookServer(
+            engine,
+            Credentials(tokens=(WEBHOOK,)),
+            ServerSettings(port=0),
+            approvers=Approvers((("alice", ALICE), ("bob", BOB))),
+        )
+        server.start()
+        servers.append(server)
+    try:
+        first = servers[0].engine
+        first.admit(payload(alert("ab1", pipeline="x")))
+        first.drain()
+        [run] = first.store.pending()
+        codes: list[int] = []
+        start = threading.Barrier(12)
+
+        def approve(port: int, token: bytes) -> None:
+            start.wait()
+            codes.append(call(port, "POST", f"/api/v1/runs/{run['id']}/approve", token)[0])
+
+        threads = [
+            threading.Thread(target=approve, args=(s.port, t))
+            for s in servers
+            for t in (ALICE, BOB, ALICE, BOB, ALICE, BOB)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(codes) == [202] + [409] * 11
+        assert len(rec.applied) == 1
+        approved = [a for a in first.store.audit() if a["outcome"] == "approved"]
+        assert len(approved) == 1
+    finally:
+        for server in servers:
+            server.stop()
