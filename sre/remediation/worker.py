@@ -74,6 +74,7 @@ class Worker(threading.Thread):
 
     def run(self) -> None:
         abandoned = False  # a failed turn left its claimed deliveries behind
+        checked = 0.0  # when approvals were last checked for expiry
         while not self.stopping.is_set():
             self.beat = time.monotonic()
             self.wake.wait(1.0)
@@ -83,7 +84,10 @@ class Worker(threading.Thread):
                     self.engine.store.release_claims()
                     abandoned = False
                 done = self.engine.drain(stop=self.stopping)
-                if expire_due(self.engine) or done:
+                expired: list[int] = []
+                if time.monotonic() - checked >= 1.0:  # not on every wake: once a second
+                    checked, expired = time.monotonic(), expire_due(self.engine)
+                if expired or done:
                     self.changed()  # e.g. a new run waits for approval: notice it now
             except Exception:  # the store went away mid-turn: log, wait, try again
                 log.exception("worker turn failed; retrying in a second")
