@@ -239,15 +239,15 @@ def main() -> None:
         env,
     ):
         latencies, codes, elapsed = load(port, sends, args.rate, args.connections)
-        drain_deadline = time.monotonic() + 120
+        # Wait until the worker is done: every run finished and no new one for 3 s (the
+        # global rate limit refuses most of a storm's distinct episodes, audited).
+        drain_deadline, seen, still = time.monotonic() + 120, -1, 0
         runs = runs_of(state, env)
-        while time.monotonic() < drain_deadline:
-            runs = runs_of(state, env)
-            if len(runs) >= episodes and all(r["state"] == "done" for r in runs):
-                time.sleep(1.0)
-                break
+        while time.monotonic() < drain_deadline and still < 6:
             time.sleep(0.5)
-        runs = runs_of(state, env)
+            runs = runs_of(state, env)
+            settled = len(runs) == seen and all(r["state"] == "done" for r in runs)
+            still, seen = (still + 1 if settled else 0), len(runs)
     p50, p99, top = summary(latencies)
     print(
         f"requests: {len(latencies)} in {elapsed:.1f} s = {len(latencies) / elapsed:.0f} req/s "
@@ -261,7 +261,10 @@ def main() -> None:
         f"distinct episodes sent: {episodes}; runs started: {len(runs)}; "
         f"duplicates absorbed: {len(latencies) - episodes}"
     )
-    print("runs == episodes: " + ("yes" if len(runs) == episodes else "NO"))
+    print(
+        "one run per episode at most: "
+        + ("yes" if len({(r["fingerprint"], r["episode"]) for r in runs}) == len(runs) else "NO")
+    )
 
 
 if __name__ == "__main__":
