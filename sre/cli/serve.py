@@ -260,6 +260,15 @@ def serve(
         notice_interval,
     )
     server = WebhookServer(engine, credentials, settings, limits, approvers, notifier)
+    if any(p.mode == "approve" for p in service.remediation):
+        if not approvers.tokens:
+            logging.getLogger("sre.serve").warning(
+                "policies wait for approval but no --approvers-dir: their runs can only expire"
+            )
+        if notifier is None:
+            logging.getLogger("sre.serve").warning(
+                "policies wait for approval but no --alertmanager: nobody is told a run waits"
+            )
     logging.getLogger("sre.serve").info(
         "serving %s on %s://%s:%d (state %s)",
         service.name,
