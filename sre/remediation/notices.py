@@ -91,7 +91,7 @@ def approve_command(ctx: NoticeContext, run: int) -> str:
     return f"sre runs approve {run} --server {shlex.quote(ctx.server_url)}"
 
 
-def _run_notice(ctx: NoticeContext, run: Mapping[str, Any]) -> Notice | None:
+def _run_notice(ctx: NoticeContext, run: Mapping[str, Any]) -> Notice:
     alert_labels = (run.get("alert") or {}).get("labels") or {}
     severity = str(alert_labels.get("severity") or "warning")
     what = f"{run['action']} {run['target']}"
@@ -142,7 +142,7 @@ def notices(
     circuits: Iterable[Mapping[str, Any]],
 ) -> list[Notice]:
     """The active notices, from `StateStore.noticeable()` and `StateStore.circuits()`."""
-    found = [n for n in (_run_notice(ctx, run) for run in runs) if n is not None]
+    found = [_run_notice(ctx, run) for run in runs]
     for circuit in circuits:
         kind = "circuit_open"
         found.append(
