@@ -322,7 +322,6 @@ DEMO_REMEDIATION = (
 )
 
 
-
 def receivers(secrets: str) -> tuple[Receiver, ...]:
     """P0 pages through PagerDuty; everything else goes to the team's Slack channel. Keys and
     URLs are read from files under `secrets`, never written into the config."""
@@ -369,12 +368,18 @@ DEMO = Environment(
     receivers=(),
 )
 
-# The HA drill (scripts/ha_drill.py): the demo without cooldowns, so that only the episode
-# dedup stands between a duplicate delivery and a second run of the action.
+# The HA drill (scripts/ha_drill.py): the demo with no cooldown on the stale-data warning's
+# rerun, so that only the episode dedup stands between its duplicate deliveries and a second
+# run. The critical escalation keeps its cooldown: it must not rerun what the warning's run
+# has just done (the drill counts one execution per incident, whichever alert's).
+STALE = "PipelineDataStale"
 DRILL = replace(
     DEMO,
     name="drill",
-    remediation=tuple(replace(p, limits=replace(p.limits, cooldown=0)) for p in DEMO_REMEDIATION),
+    remediation=tuple(
+        replace(p, limits=replace(p.limits, cooldown=0)) if p.alertname == STALE else p
+        for p in DEMO_REMEDIATION
+    ),
 )
 
 ENVIRONMENTS = (

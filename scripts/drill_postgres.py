@@ -13,6 +13,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -79,7 +80,9 @@ class Cluster:
         self.running = True
 
     def stop(self) -> None:
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+        self._run(
+            str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "-t", "30", "stop"
+        )
         self.running = False
 
     def outage(self, seconds: float) -> None:
@@ -92,12 +95,16 @@ class Cluster:
 
 
 @contextmanager
-def cluster(folder: Path) -> Iterator[Cluster]:
-    """A fresh, started cluster in `folder`, stopped and deleted after (kept with
-    `SRE_DRILL_KEEP_DB=1`, to read its audit after a failed row)."""
+def cluster(logs: Path) -> Iterator[Cluster]:
+    """A fresh, started cluster, stopped and deleted after (kept with `SRE_DRILL_KEEP_DB=1`, to
+    read its audit after a failed row); its server log is copied into `logs`.
+
+    It lives in a folder of its own under the system's temporary folder: run as root, the
+    server runs as `postgres`, which cannot enter a folder like pytest's (mode 0700, root's)."""
     bin_dir = server_bin()
     if bin_dir is None:
         raise SreError("no PostgreSQL server is installed (/usr/lib/postgresql/N/bin/initdb)")
+    folder = Path(tempfile.mkdtemp(prefix="sre-drill-pg-"))
     own = Cluster(folder, bin_dir)
     own.create()
     own.start()
@@ -106,6 +113,9 @@ def cluster(folder: Path) -> Iterator[Cluster]:
     finally:
         if own.running:
             own.stop()
+        logs.mkdir(parents=True, exist_ok=True)
+        if (folder / "server.log").exists():
+            shutil.copy(folder / "server.log", logs / "postgres.log")
         if os.environ.get("SRE_DRILL_KEEP_DB"):
             print(f"kept the state database's cluster in {folder} (pg_ctl -D {own.data} start)")
         else:

@@ -49,11 +49,10 @@ if __package__ in (None, ""):  # run as a file: make the repository importable
 from scripts.drill_lake import BIN, Places, prepare
 from scripts.drill_postgres import Cluster, cluster
 from scripts.incidents import STALE, Incident, stale_data
-from sre.remediation import conventions as c
 from sre.stack import Running, Shape, down, faults, up
 from sre.stack.observe import Observer
 
-ENV = "drill"  # the demo without cooldowns (pipeline/service.py)
+ENV = "drill"  # the demo, no cooldown on the warning's rerun (pipeline/service.py)
 OUTAGE = 30.0  # seconds the state database is down in the database-outage fault
 EXECUTED = ("success", "failed", "timed_out")  # runs that carried out their action
 ALL = (
@@ -122,6 +121,15 @@ class Injector:
             time.sleep(0.1)
         return None
 
+    def _guarded(self, job: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                job()
+            except Exception as exc:  # noqa: BLE001 (reported in the table, never lost)
+                self.errors.append(f"{type(exc).__name__}: {exc}")
+
+        return run
+
     def _watch(self) -> None:
         try:
             self._inject()
@@ -143,7 +151,7 @@ class Injector:
         if self.chosen & {"database-outage"}:
             jobs.append(lambda: self.db.outage(OUTAGE))
             self.done.append(f"state database stopped {OUTAGE:.0f} s")
-        threads = [threading.Thread(target=j) for j in jobs]
+        threads = [threading.Thread(target=self._guarded(j)) for j in jobs]
         for t in threads:
             t.start()
         if self.chosen & {"remediator-killed", "rolling-restart"}:
@@ -190,42 +198,53 @@ def _replicas(stack: Running) -> list[Observer]:
     ]
 
 
-def _unavailable(stack: Running) -> list[float]:
-    """Each replica's count of deliveries answered 503 (the state store was unreachable)."""
-    key = f'{c.WEBHOOK_REQUESTS}{{{c.CODE}="503"}}'
-    counts = []
-    for replica in _replicas(stack):
-        try:
-            counts.append(replica.remediator_metrics().get(key, 0.0))
-        except OSError:
-            counts.append(0.0)
-    return counts
+def _unavailable(stack: Running) -> int:
+    """Deliveries the replicas answered 503 (state store unreachable) so far, from their access
+    logs: unlike their /metrics, the logs outlive a replica's restart."""
+    logs = Path(stack.folder) / "logs"
+    return sum(
+        path.read_text(errors="replace").count('"POST /alertmanager 503"')
+        for path in logs.glob("remediator*.log")
+    )
 
 
 def play(cell: Stack, db: Cluster, places: Places, fault: str) -> dict[str, Any]:
     chosen = set(ALL[1:-1]) if fault == "together" else {fault}
     started = time.time()
-    answered_503 = _unavailable(cell[0])
+    answered_before = _unavailable(cell[0])
+    objects_before = _inventory(places)
     with Injector(cell, db, chosen) as injector:
         incident = stale_data(cell[0], places, timeout=120)
-    # A replica restarted meanwhile counts from 0 again: then its whole count is this incident's.
-    refused = sum(
-        now if now < before else now - before
-        for before, now in zip(answered_503, _unavailable(cell[0]), strict=True)
-    )
+    refused = _unavailable(cell[0]) - answered_before
     replayed = _replay_late(cell, incident) if chosen & {"late-resolve"} else []
     obs = Observer(cell[0])
-    runs = [r for r in obs.runs(started) if r["fingerprint"] == incident.fingerprint]
-    # A run the pre-check stopped (the alert no longer firing in Alertmanager) did nothing: a
-    # replayed firing copy with a clock far ahead cannot be told from a new firing by its
-    # times, so it opens an episode, and the pre-check is what keeps it from acting.
+    _settled(obs, started)
+    # Every run since the incident began, of any alert: when the fix is late (the database
+    # down), the stale data escalates and PipelineDataCritical fires beside PipelineDataStale
+    # with the same action on the same target. One incident, one execution, whichever alert's.
+    runs = obs.runs(started)
+    # A run the pre-check stopped (the alert no longer firing in Alertmanager, or inhibited by
+    # the critical one) did nothing: a replayed firing copy with a clock far ahead cannot be
+    # told from a new firing by its times, so it opens an episode, and the pre-check is what
+    # keeps it from acting.
     acted = [r for r in runs if r["outcome"] in EXECUTED]
-    episodes: dict[int, int] = {}
+    episodes: dict[tuple[str, int], int] = {}
     for r in acted:
-        episodes[r["episode"]] = episodes.get(r["episode"], 0) + 1
+        key = (r["fingerprint"], r["episode"])
+        episodes[key] = episodes.get(key, 0) + 1
     deliveries = obs.deliveries(started)
     audit = obs.audit(started)
     unprocessed = _unprocessed(obs, started)
+    objects_after = _inventory(places)
+    lost = sorted(objects_before - objects_after)
+    # An object in both the lake and the quarantine (under its incident's folder there) was
+    # copied aside and not removed.
+    aside = [o.removeprefix("quarantine") for o in objects_after if o.startswith("quarantine/")]
+    doubled = sorted(
+        o
+        for o in objects_after
+        if o.startswith("lake/") and any(q.endswith(o.removeprefix("lake")) for q in aside)
+    )
     row = {
         "fault": fault,
         "injected": injector.done,
@@ -235,23 +254,61 @@ def play(cell: Stack, db: Cluster, places: Places, fault: str) -> dict[str, Any]
         "answered_503": int(refused),
         "runs": len(runs),
         "executed": len(acted),
+        "acted_for": sorted({r["alertname"] for r in acted}),
         "runs_per_episode": sorted(episodes.values()),
         "outcomes": sorted({r["outcome"] for r in acted}),
         "stopped_by_precheck": sum(r["outcome"] == "skipped_resolved" for r in runs),
         "to_action_s": round(incident.marks["started"] - incident.marks["firing"], 2),
         "to_resolved_s": round(incident.marks["resolved"] - incident.marks["firing"], 2),
         "unprocessed": unprocessed,
+        "objects": f"{len(objects_before)} -> {len(objects_after)}",
+        "objects_lost": lost,
+        "objects_doubled": doubled,
         "replayed": replayed,
     }
     row["ok"] = (
         row["runs_per_episode"] == [1]
         and row["outcomes"] == ["success"]
         and unprocessed == 0
+        and not lost
+        and not doubled
         and not injector.errors
         and all(code == 202 for code in replayed)
         and (refused > 0 or "database-outage" not in chosen)  # the outage was felt, and survived
     )
+    if not row["ok"]:  # what the state store saw, to read after the drill
+        evidence = places.root / f"evidence-{fault}-{int(started)}.json"
+        tables = {"runs": runs, "audit": audit, "episodes": _episodes(obs)}
+        evidence.write_text(json.dumps({"row": row, **tables}, indent=2, default=str) + "\n")
+        row["evidence"] = str(evidence)
     return row
+
+
+def _inventory(places: Places) -> set[str]:
+    """Every object in the lake, the quarantine and the backups, as `area/path`."""
+    found = set()
+    for area, root in (("lake", places.lake), ("quarantine", places.quarantine)):
+        found |= {f"{area}/{p.relative_to(root)}" for p in root.rglob("*") if p.is_file()}
+    backups = places.backup
+    found |= {f"backup/{p.relative_to(backups)}" for p in backups.rglob("*") if p.is_file()}
+    return found
+
+
+def _episodes(obs: Observer) -> list[dict[str, Any]]:
+    import sqlalchemy as sa
+
+    from sre.remediation.state.schema import episodes
+
+    with obs.db.connect() as conn:
+        rows = conn.execute(sa.select(episodes).order_by(episodes.c.id)).mappings()
+        return [dict(r) for r in rows]
+
+
+def _settled(obs: Observer, since: float, timeout: float = 60.0) -> None:
+    """Wait for every run since `since` to end (an escalation's run may still be going)."""
+    deadline = time.monotonic() + timeout
+    while any(r["state"] != "done" for r in obs.runs(since)) and time.monotonic() < deadline:
+        time.sleep(0.5)
 
 
 def _unprocessed(obs: Observer, since: float) -> int:
@@ -310,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
         stdout=subprocess.DEVNULL,
     )
     rows: list[dict[str, Any]] = []
-    with cluster(args.root / "postgres") as db:
+    with cluster(args.root) as db:
         spec = dataclasses.replace(places.stack(artefacts, ENV), shape=Shape.ha(), state_url=db.url)
         cell = [up(spec)]
         try:

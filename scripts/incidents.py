@@ -81,7 +81,8 @@ def _follow(
     def finished() -> list[dict[str, Any]] | None:
         found = runs()
         done = [r for r in found if r["state"] == "done"]
-        return found if {r["action"] for r in done} >= set(actions) else None
+        everything = len(done) == len(found)  # a second run (an escalation, a replay) too
+        return found if everything and {r["action"] for r in done} >= set(actions) else None
 
     incident.runs = wait_for(finished, timeout=timeout, what=f"{', '.join(actions)} done")
     first = min(incident.runs, key=lambda r: r["started_at"])

@@ -169,6 +169,13 @@ def _secrets(paths: tuple[Path, ...]) -> tuple[bytes, ...]:
     type=click.Choice(["debug", "info", "warning", "error"]),
     help="info logs every request and every decision (JSON lines on stderr).",
 )
+@click.option(
+    "--state-wait",
+    default=300.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Seconds to wait at start for an unreachable state store before giving up.",
+)
 @click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False), help="Serve HTTPS.")
 @click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), help="Its key.")
 @click.option(
@@ -205,6 +212,7 @@ def serve(
     tls_key: str | None,
     tls_client_ca: str | None,
     log_level: str,
+    state_wait: float,
 ) -> None:
     """Receive Alertmanager webhooks at POST /alertmanager and remediate, once per episode.
 
@@ -225,7 +233,8 @@ def serve(
         fail("give --tls-cert and --tls-key together (and --tls-client-ca only with them)")
     approvers = approvers_from(approvers_dir, credentials.tokens)
     service = spec(service_path, env_name)
-    store = open_state_store(state_url, service.name, replica_id or default_owner(port))
+    owner = replica_id or default_owner(port)
+    store = open_state_store(state_url, service.name, owner, wait=state_wait)
     metrics = RemediationMetrics(CollectorRegistry(), (p.action for p in service.remediation))
     deps = deps_from(lake, quarantine, backup, prometheus, service)
     guard = AlertmanagerGuard(alertmanager) if alertmanager else None

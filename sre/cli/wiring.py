@@ -41,9 +41,15 @@ def actions() -> Registry:
         fail(str(exc), ExitCode.USAGE)
 
 
-def open_state_store(url: str, service: str = "", owner: str | None = None) -> StateStore:
+def open_state_store(
+    url: str, service: str = "", owner: str | None = None, wait: float = 0.0
+) -> StateStore:
+    """The state store; an unreachable one is waited for up to `wait` seconds (a server
+    starting while its database restarts), then the command fails."""
+    from sre.remediation.run import durably
+
     try:
-        return StateStore.open(url, service, owner)
+        return durably(lambda: StateStore.open(url, service, owner), "the state store", wait)
     except SreError as exc:
         fail(str(exc), ExitCode.UNAVAILABLE)
 

@@ -24,7 +24,8 @@ APPROVAL_TIMEOUT = 4 * 3600  # a run waits this long for a human, then expires
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Safety limits: cooldown per (service, action, target), attempts per target per day (then
+    """Safety limits: cooldown per (service, action, target), counted from the last run's end
+    (a run in progress holds it, whichever alert started it), attempts per target per day (then
     the circuit opens and a human is paged), a blast-radius cap per run, and the distinct
     targets one webhook delivery may act on (the rest are refused, so one sender cannot spend
     the attempt budgets and the global rate limit). A cooldown of 0 turns it off."""

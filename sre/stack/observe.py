@@ -151,10 +151,11 @@ class Observer:
                 found[f"{sample.name}{{{labels}}}" if labels else sample.name] = sample.value
         return found
 
-    def post(self, body: bytes) -> int:
-        """POST a delivery to the webhook as Alertmanager does; returns the HTTP status (an
-        HTTP error raises `urllib.error.HTTPError`; a refused or reset connection is retried
-        for 10 s)."""
+    def post(self, body: bytes, patience: float = 90.0) -> int:
+        """POST a delivery to the webhook as Alertmanager does; returns the HTTP status. As
+        Alertmanager does, a refused or reset connection (the replica restarting) and a 503
+        (its state store unreachable) are retried, for up to `patience` seconds; any other
+        HTTP error raises `urllib.error.HTTPError`."""
         token = Path(self.stack.token_file).read_text(encoding="utf-8").strip()
         request = urllib.request.Request(
             self.stack.webhook,
@@ -162,13 +163,14 @@ class Observer:
             method="POST",
             headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
         )
-        for attempt in range(20):  # as Alertmanager does, retry while the replica restarts
+        deadline = time.monotonic() + patience
+        while True:
             try:
                 with urllib.request.urlopen(request, timeout=10) as response:
                     status: int = response.status
                     return status
             except (ConnectionError, urllib.error.URLError) as exc:
-                if isinstance(exc, urllib.error.HTTPError) or attempt == 19:
+                retried = not isinstance(exc, urllib.error.HTTPError) or exc.code == 503
+                if not retried or time.monotonic() >= deadline:
                     raise
                 time.sleep(0.5)
-        raise AssertionError("unreachable")

@@ -50,7 +50,9 @@ def _published(compose: dict[str, Any]) -> dict[str, dict[int, int]]:
         for port in service.get("ports", []):
             host_ip, host, container = str(port).split(":")
             assert host_ip == "127.0.0.1", f"{name} publishes {port} beyond loopback"
-            found.setdefault(name, {})[int(host)] = int(container)
+            first, _, last = host.partition("-")  # a range: one host port per replica
+            for each in range(int(first), int(last or first) + 1):
+                found.setdefault(name, {})[each] = int(container)
     return found
 
 
@@ -158,7 +160,19 @@ def test_prometheus_scrapes_what_the_issue_names() -> None:
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
     assert jobs["pushgateway"]["honor_labels"] is True
     assert jobs["potato-pipeline"]["static_configs"][0]["targets"] == ["potato-pipeline:9108"]
-    assert jobs["sre-remediator"]["static_configs"][0]["targets"] == ["sre-remediator:9095"]
+    # every replica of the remediator, and every Alertmanager peer
+    assert jobs["sre-remediator"]["dns_sd_configs"][0] == {
+        "names": ["sre-remediator"],
+        "type": "A",
+        "port": 9095,
+    }
+    peers = ["alertmanager:9093", "alertmanager-2:9093", "alertmanager-3:9093"]
+    assert jobs["alertmanager"]["static_configs"][0]["targets"] == peers
+    assert config["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"] == peers
+    assert config["global"]["external_labels"]["replica"] == "1"
+    assert config["alerting"]["alert_relabel_configs"] == [
+        {"action": "labeldrop", "regex": "replica"}
+    ]
 
 
 LOCAL_URL = re.compile(r"https?://(?:localhost|127\.0\.0\.1):(\d+)")

@@ -50,7 +50,15 @@ def gather(
                     circuits.c.target == target,
                 )
             ).first()
-            last = conn.execute(sa.select(sa.func.max(runs.c.started_at)).where(acted)).scalar()
+            # The cooldown runs from the last run's end, and a run in progress holds it: a
+            # second alert for the same work (an escalation) must not redo it meanwhile.
+            busy = conn.execute(
+                sa.select(runs.c.id).where(key, runs.c.state == "running").limit(1)
+            ).first()
+            ended = sa.func.coalesce(runs.c.finished_at, runs.c.started_at)
+            last = (
+                now if busy else conn.execute(sa.select(sa.func.max(ended)).where(acted)).scalar()
+            )
             today = conn.execute(
                 sa.select(sa.func.count())
                 .select_from(runs)

@@ -251,3 +251,29 @@ def test_two_services_on_one_state_database_never_share_a_circuit(tmp_path: Path
     assert [r["outcome"] for r in potato.store.runs()] == ["success"]
     # Each worker takes only its own service's deliveries.
     assert orders.store.backlog() == potato.store.backlog() == 0
+
+
+def test_a_run_in_progress_holds_the_cooldown_of_its_action_and_target(tmp_path: Path) -> None:
+    """Found by the HA drill: the warning's run waited out a database outage, the critical
+    escalation fired meanwhile, and its cooldown, counted from the warning run's start, had
+    passed: the same pipeline was rerun twice for one incident."""
+    recorder, clock = Recorder(), [1_800_000_000.0]
+    engine = make_engine(
+        tmp_path,
+        policy("PipelineDataStale"),
+        policy("PipelineDataCritical"),
+        recorder=recorder,
+        clock=clock,
+    )
+    run = running_run(engine, started_at=clock[0])  # the warning's run, still going
+    clock[0] += 60  # far past the 1 s cooldown, counted from its start
+    critical = alert("def456", name="PipelineDataCritical", severity="critical")
+    deliver(engine, payload(critical))
+    assert outcomes(engine)[-1] == "skipped_cooldown" and recorder.applied == []
+    engine.store.finish(run, "success", {}, clock[0])
+    clock[0] += 0.5  # the cooldown runs from the run's end
+    deliver(engine, payload(critical))
+    assert outcomes(engine)[-1] == "skipped_cooldown" and recorder.applied == []
+    clock[0] += 1
+    deliver(engine, payload(critical))
+    assert len(recorder.applied) == 1

@@ -128,3 +128,27 @@ def test_a_worker_turn_cut_off_by_an_outage_takes_its_claims_back_at_once(
         worker.join(timeout=5)
     assert not outage[0], "the outage was never met"
     assert store.backlog() == 0 and len(recorder.applied) == 1
+
+
+def test_serve_waits_for_its_state_store_at_start_then_says_why_it_gave_up(
+    tmp_path: Path,
+) -> None:
+    import time
+
+    from click.testing import CliRunner
+
+    from sre.cli import main
+    from sre.exitcodes import ExitCode
+    from tests.support.prometheus import free_port
+
+    token = tmp_path / "token"
+    token.write_text("s3cret\n")
+    nobody = f"postgresql://postgres@127.0.0.1:{free_port()}/sre"  # nothing listens there
+    args = ["serve", "--port", str(free_port()), "--state", nobody, "--token-file", str(token)]
+    args += ["--service", "tests.sre.remediation.spec_fixture:SERVICE", "--state-wait", "2"]
+    began = time.monotonic()
+    result = CliRunner().invoke(main, args)
+    waited = time.monotonic() - began
+    assert result.exit_code == ExitCode.UNAVAILABLE, result.output
+    assert "cannot open state" in result.output and "s3cret" not in result.output
+    assert 1.5 <= waited < 30  # it waited for the store, then gave up

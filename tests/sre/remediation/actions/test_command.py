@@ -108,7 +108,7 @@ def test_exit_status_and_output_tails_are_the_outcome(tmp_path: Path) -> None:
     )
     assert not fails.ok and fails.status == "" and "exit 1: bad input" in fails.detail
     assert len(fails.evidence["stdout"]) == 2000  # a tail, not the whole output
-    missing = run_supervised(["/nonexistent/prog"], timeout=1, env={}, deps=Deps())
+    missing = run_supervised(["/nonexistent/prog"], timeout=10, env={}, deps=Deps())
     assert not missing.ok and "cannot start" in missing.detail
 
 
