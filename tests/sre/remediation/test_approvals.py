@@ -33,11 +33,8 @@ class Served:
     now: list[float]
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
-    rec, now = Recorder(), [1_800_000_000.0]
-    waiting = dataclasses.replace(policy(mode="approve"), approval_timeout=600)
-    engine = make_engine(tmp_path, waiting, recorder=rec, clock=now)
+def approvals_server(engine: RemediationEngine) -> WebhookServer:
+    """`engine` served on a free port, with alice and bob as approvers."""
     server = WebhookServer(
         engine,
         Credentials(tokens=(WEBHOOK,)),
@@ -45,6 +42,15 @@ def served(tmp_path: Path) -> Iterator[Served]:
         approvers=Approvers((("alice", ALICE), ("bob", BOB))),
     )
     server.start()
+    return server
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    rec, now = Recorder(), [1_800_000_000.0]
+    waiting = dataclasses.replace(policy(mode="approve"), approval_timeout=600)
+    engine = make_engine(tmp_path, waiting, recorder=rec, clock=now)
+    server = approvals_server(engine)
     yield Served(server.port, engine, rec, now)
     server.stop()
 
@@ -198,14 +204,7 @@ def test_two_replicas_on_postgresql_run_an_approved_run_once(
         engine = make_engine(
             tmp_path, policy(mode="approve"), recorder=rec, db=database, owner=replica
         )
-        server = WebhookServer(
-            engine,
-            Credentials(tokens=(WEBHOOK,)),
-            ServerSettings(port=0),
-            approvers=Approvers((("alice", ALICE), ("bob", BOB))),
-        )
-        server.start()
-        servers.append(server)
+        servers.append(approvals_server(engine))
     try:
         first = servers[0].engine
         first.admit(payload(alert("ab1", pipeline="x")))
