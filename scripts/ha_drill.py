@@ -49,7 +49,7 @@ if __package__ in (None, ""):  # run as a file: make the repository importable
 from scripts.drill_lake import BIN, Places, prepare
 from scripts.drill_postgres import Cluster, cluster
 from scripts.incidents import STALE, Incident, stale_data
-from sre.stack import Running, Shape, down, faults, up
+from sre.stack import Running, Shape, StackError, down, faults, up
 from sre.stack.observe import Observer
 
 ENV = "drill"  # the demo, no cooldown on the warning's rerun (pipeline/service.py)
@@ -213,16 +213,24 @@ def play(cell: Stack, db: Cluster, places: Places, fault: str) -> dict[str, Any]
     started = time.time()
     answered_before = _unavailable(cell[0])
     objects_before = _inventory(places)
+    failure = ""
     with Injector(cell, db, chosen) as injector:
-        incident = stale_data(cell[0], places, timeout=120)
+        try:
+            incident: Incident | None = stale_data(cell[0], places, timeout=120)
+        except StackError as exc:  # a row that says so, with its evidence, not a traceback
+            incident, failure = None, str(exc)
     refused = _unavailable(cell[0]) - answered_before
-    replayed = _replay_late(cell, incident) if chosen & {"late-resolve"} else []
+    late = incident is not None and chosen & {"late-resolve"}
+    replayed = _replay_late(cell, incident) if incident is not None and late else []
+    # The incident ends here. The demo's data goes stale again 20 s after a fix unless the
+    # pipeline runs: a run after this is the next incident's, not a second one of this.
+    until = time.time()
     obs = Observer(cell[0])
-    _settled(obs, started)
-    # Every run since the incident began, of any alert: when the fix is late (the database
-    # down), the stale data escalates and PipelineDataCritical fires beside PipelineDataStale
-    # with the same action on the same target. One incident, one execution, whichever alert's.
-    runs = obs.runs(started)
+    _settled(obs, started, until)
+    # Every run of the incident, of any alert: when the fix is late (the database down), the
+    # stale data escalates and PipelineDataCritical fires beside PipelineDataStale with the
+    # same action on the same target. One incident, one execution, whichever alert's.
+    runs = [r for r in obs.runs(started) if r["started_at"] <= until]
     # A run the pre-check stopped (the alert no longer firing in Alertmanager, or inhibited by
     # the critical one) did nothing: a replayed firing copy with a clock far ahead cannot be
     # told from a new firing by its times, so it opens an episode, and the pre-check is what
@@ -258,8 +266,9 @@ def play(cell: Stack, db: Cluster, places: Places, fault: str) -> dict[str, Any]
         "runs_per_episode": sorted(episodes.values()),
         "outcomes": sorted({r["outcome"] for r in acted}),
         "stopped_by_precheck": sum(r["outcome"] == "skipped_resolved" for r in runs),
-        "to_action_s": round(incident.marks["started"] - incident.marks["firing"], 2),
-        "to_resolved_s": round(incident.marks["resolved"] - incident.marks["firing"], 2),
+        "failure": failure,
+        "to_action_s": _since_firing(incident, "started"),
+        "to_resolved_s": _since_firing(incident, "resolved"),
         "unprocessed": unprocessed,
         "objects": f"{len(objects_before)} -> {len(objects_after)}",
         "objects_lost": lost,
@@ -272,6 +281,7 @@ def play(cell: Stack, db: Cluster, places: Places, fault: str) -> dict[str, Any]
         and unprocessed == 0
         and not lost
         and not doubled
+        and not failure
         and not injector.errors
         and all(code == 202 for code in replayed)
         and (refused > 0 or "database-outage" not in chosen)  # the outage was felt, and survived
@@ -304,10 +314,20 @@ def _episodes(obs: Observer) -> list[dict[str, Any]]:
         return [dict(r) for r in rows]
 
 
-def _settled(obs: Observer, since: float, timeout: float = 60.0) -> None:
-    """Wait for every run since `since` to end (an escalation's run may still be going)."""
+def _since_firing(incident: Incident | None, mark: str) -> float:
+    if incident is None or mark not in incident.marks:
+        return float("nan")
+    return round(incident.marks[mark] - incident.marks["firing"], 2)
+
+
+def _settled(obs: Observer, since: float, until: float, timeout: float = 60.0) -> None:
+    """Wait for the incident's runs to end (an escalation's run may still be going)."""
     deadline = time.monotonic() + timeout
-    while any(r["state"] != "done" for r in obs.runs(since)) and time.monotonic() < deadline:
+
+    def going() -> bool:
+        return any(r["state"] != "done" for r in obs.runs(since) if r["started_at"] <= until)
+
+    while going() and time.monotonic() < deadline:
         time.sleep(0.5)
 
 

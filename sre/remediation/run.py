@@ -111,6 +111,8 @@ class Runner:
         started = time.perf_counter()
         if self.guard is not None and not self.guard.still_firing(alert):
             reason = "Alertmanager no longer shows the alert firing (or it is silenced)"
+            now = self.clock()
+            durably(lambda: self.store.over(run, now), f"the episode of run {run}")
             return self.finish(
                 run, policy, alert, plan.target, "skipped_resolved", {"reason": reason}
             )

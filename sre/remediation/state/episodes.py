@@ -24,9 +24,9 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from sre.errors import StateError
-from sre.remediation.state.schema import episodes, transaction
+from sre.remediation.state.schema import episodes, runs, transaction
 
-__all__ = ["Episode", "firing", "peek", "resolved"]
+__all__ = ["Episode", "firing", "over", "peek", "resolved"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +145,22 @@ def resolved(
                 )
             )
     return False
+
+
+def over(engine: Engine, run: int, now: float) -> bool:
+    """Close the open episode of `run`: its pre-check found the alert no longer firing in
+    Alertmanager. An episode the pre-check saw end stays closed: a firing period opened by a
+    copy replayed after its period (its `startsAt` far ahead of the receiver's clock) would
+    otherwise stay open, and the next real firing would join it and be refused as a
+    duplicate of a run that did nothing. Later copies of the same firing stay stale."""
+    owner = sa.select(runs.c.episode).where(runs.c.id == run).scalar_subquery()
+    with transaction(engine) as conn:
+        closed = conn.execute(
+            episodes.update()
+            .where(episodes.c.id == owner, episodes.c.resolved_at.is_(None))
+            .values(resolved_at=now)  # never before its start: starts are clamped to <= now
+        ).rowcount
+    return bool(closed)
 
 
 def peek(engine: Engine, fingerprint: str, starts_at: float, now: float) -> tuple[int | None, bool]:

@@ -163,6 +163,10 @@ class StateStore(Controls, AuditLog, Retries, Approvals):
         """Close the open episode this resolve belongs to; True when it closed one."""
         return ep.resolved(self.db, fingerprint, alertname, starts_at, ends, now)
 
+    def over(self, run: int, now: float) -> bool:
+        """Close the episode of `run` (if still open): Alertmanager no longer shows it firing."""
+        return ep.over(self.db, run, now)
+
     def episode_of(self, fingerprint: str, starts_at: float, now: float) -> tuple[int | None, bool]:
         """(open episode or None, stale) without opening anything: for `sre simulate`."""
         return ep.peek(self.db, fingerprint, starts_at, now)

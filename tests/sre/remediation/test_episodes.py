@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -142,3 +143,37 @@ def test_a_state_database_of_the_previous_release_gains_the_column(tmp_path: Pat
     store = StateStore.open(url, "svc")
     assert store.firing("fp", "A", BASE, BASE + 5).joined  # the old open episode is kept
     assert store.resolved("fp", "A", BASE, BASE + 10, BASE + 10)
+
+
+class Guard:
+    """Alertmanager as the pre-check sees it: firing for the startsAt values in `firing`."""
+
+    def __init__(self, *firing: float) -> None:
+        self.firing = set(firing)
+
+    def still_firing(self, alert: Any) -> bool:
+        return alert.starts_at.timestamp() in self.firing
+
+    def silence(self, alert: Any, minutes: int, comment: str) -> str | None:
+        return None
+
+    def expire(self, silence_id: str) -> None:
+        return None
+
+
+def test_an_episode_the_pre_check_saw_over_does_not_swallow_the_next_firing(
+    tmp_path: Path,
+) -> None:
+    """Found by the HA drill: a firing copy replayed after its period (startsAt far ahead)
+    opened an episode whose run the pre-check stopped; the episode stayed open, and the next
+    incident's firing joined it and was refused as a duplicate of a run that did nothing."""
+    recorder, clock = Recorder(), [BASE]
+    engine = make_engine(tmp_path, recorder=recorder, clock=clock)
+    engine.runner.guard = Guard(BASE + 20)  # Alertmanager shows only the real firing
+    deliver(engine, notice("firing", BASE + 10**9))  # the replayed copy, long resolved
+    assert outcomes(engine)[-1] == "skipped_resolved" and recorder.applied == []
+    clock[0] = BASE + 30
+    deliver(engine, notice("firing", BASE + 20))  # the next incident
+    assert len(recorder.applied) == 1
+    deliver(engine, notice("firing", BASE + 10**9))  # the replayed copy again: still nothing
+    assert len(recorder.applied) == 1

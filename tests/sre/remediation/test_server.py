@@ -51,7 +51,10 @@ def post(
     headers = {"Content-Type": content_type}
     if auth:
         headers["Authorization"] = auth
-    conn.request("POST", path, body=body, headers=headers)
+    try:
+        conn.request("POST", path, body=body, headers=headers)
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the server answered (413) and closed before the whole body was sent: read it
     response = conn.getresponse()
     raw = response.read()
     conn.close()
