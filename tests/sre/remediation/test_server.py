@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.client
 import json
 import time
@@ -51,10 +52,9 @@ def post(
     headers = {"Content-Type": content_type}
     if auth:
         headers["Authorization"] = auth
-    try:
+    # the server may answer (413) and close before the whole body was sent: read the answer
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
         conn.request("POST", path, body=body, headers=headers)
-    except (BrokenPipeError, ConnectionResetError):
-        pass  # the server answered (413) and closed before the whole body was sent: read it
     response = conn.getresponse()
     raw = response.read()
     conn.close()
