@@ -36,7 +36,10 @@ class Recovery:
         engine.store.release_claims()
         running = engine.store.running()
         self.watch.expired([r for r in running if r["owner"] != engine.store.owner])
-        return sum(_recover(engine, run) for run in running if run["owner"] == engine.store.owner)
+        mine = [run for run in running if run["owner"] == engine.store.owner]
+        if mine:  # they are this process's now: beat for them, or the others take them over
+            engine.store.heartbeat.ensure_started()
+        return sum(_recover(engine, run) for run in mine)
 
     def tick(self, engine: RemediationEngine) -> int:
         """Every `every` seconds while serving: take over the runs of replicas that stopped."""

@@ -119,7 +119,8 @@ class Runner:
         lock = action.lock(plan.target)
         # The lock outlives the longest the action may take, so nobody steals it mid-run.
         ttl = self.lock_wait + float(policy.params.get("timeout", 3600.0)) + 600.0
-        slot = self._wait_for(lock, ttl)
+        holder = f"{self.owner}:{run}"  # per run: a retried take after a lost commit is its own
+        slot = self._wait_for(lock, ttl, holder)
         if slot is None:
             busy = f"{lock} or all {self.max_concurrent} slots"
             reason = f"{busy} stayed busy for {self.lock_wait:g} s"
@@ -144,8 +145,8 @@ class Runner:
             except SreError as exc:
                 verification = Verification(False, str(exc))
         finally:
-            self._release(lock)
-            self._release(slot)
+            self._release(lock, holder)
+            self._release(slot, holder)
         self.metrics.duration.labels(policy.action).observe(time.perf_counter() - started)
         result: dict[str, Any] = {
             "detail": outcome.detail,
@@ -218,24 +219,24 @@ class Runner:
         log.info("run %s %s %s: %s", run, policy.action, outcome, reason[:200])
         return outcome
 
-    def _wait_for(self, lock: str, ttl: float) -> str | None:
+    def _wait_for(self, lock: str, ttl: float, holder: str) -> str | None:
         """A free slot of `max_concurrent` (shared by replicas) and the target's lock, waiting
         up to `lock_wait`; returns the slot, or None."""
         deadline = time.monotonic() + self.lock_wait
         while True:
             for i in range(self.max_concurrent):
                 slot = f"slot:{i}"
-                if self._acquire(slot, ttl):
-                    if self._acquire(lock, ttl):
+                if self._acquire(slot, ttl, holder):
+                    if self._acquire(lock, ttl, holder):
                         return slot
-                    self._release(slot)
+                    self._release(slot, holder)
                     break  # the target is busy: another slot would not help
             if time.monotonic() >= deadline:
                 return None
             time.sleep(0.2)
 
-    def _acquire(self, name: str, ttl: float) -> bool:
-        return durably(lambda: self.store.acquire(name, self.owner, self.clock(), ttl), name)
+    def _acquire(self, name: str, ttl: float, holder: str) -> bool:
+        return durably(lambda: self.store.acquire(name, holder, self.clock(), ttl), name)
 
-    def _release(self, name: str) -> None:
-        durably(lambda: self.store.release(name, self.owner), f"the release of {name}")
+    def _release(self, name: str, holder: str) -> None:
+        durably(lambda: self.store.release(name, holder), f"the release of {name}")

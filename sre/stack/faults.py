@@ -41,13 +41,19 @@ def _environ(pid: int) -> dict[str, str]:
 
 
 def kill(stack: Running, name: str, sig: signal.Signals = signal.SIGKILL) -> Killed:
-    """Signal the component's process group (SIGKILL: no shutdown of any kind) and reap it."""
+    """Signal the component and reap it. SIGKILL goes to its whole process group (a crash:
+    no shutdown of any kind); any other signal to the process alone, as a kubelet's SIGTERM
+    reaches a container's main process: sent to the group, it could also hit a child in the
+    instant between its fork and its own `setsid`, which a real graceful stop never does."""
     pid = stack.pids[name]
     argv = processes._cmdline(pid)
     if not argv or not processes.alive(pid, stack.programs[name]):
         raise StackError(f"{name} (pid {pid}) is not running", component=name)
     env = _environ(pid)
-    os.killpg(pid, sig)
+    if sig == signal.SIGKILL:
+        os.killpg(pid, sig)
+    else:
+        os.kill(pid, sig)
     deadline = time.monotonic() + 10
     while processes.alive(pid, stack.programs[name]) and time.monotonic() < deadline:
         with contextlib.suppress(ChildProcessError):

@@ -69,7 +69,9 @@ class Controls:
     # -- locks ------------------------------------------------------------------------------------
 
     def acquire(self, name: str, owner: str, now: float, ttl: float) -> bool:
-        """Take `service:name` (or one whose holder let it expire); False when held."""
+        """Take `service:name` (or one whose holder let it expire); False when another holds
+        it. Taking it again as its holder renews it: a take retried after a state store outage
+        may find its own first attempt committed."""
         key = f"{self.service}:{name}"
         try:
             with transaction(self.db) as conn:
@@ -79,7 +81,10 @@ class Controls:
             with transaction(self.db) as conn:
                 taken = conn.execute(
                     locks.update()
-                    .where(locks.c.name == key, locks.c.expires_at < now)
+                    .where(
+                        locks.c.name == key,
+                        sa.or_(locks.c.expires_at < now, locks.c.owner == owner),
+                    )
                     .values(owner=owner, expires_at=now + ttl)
                 ).rowcount
             return bool(taken)

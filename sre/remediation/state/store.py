@@ -252,6 +252,7 @@ class StateStore(Controls, AuditLog, Retries, Approvals):
 
     def restart(self, run: int, now: float) -> bool:
         """Start an interrupted run's second attempt; False when it had one already."""
+        self.heartbeat.ensure_started()
         with transaction(self.db) as conn:
             return bool(
                 conn.execute(

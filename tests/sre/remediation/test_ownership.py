@@ -113,6 +113,25 @@ def test_the_heartbeat_thread_beats_for_running_runs(tmp_path: Path) -> None:
         time.sleep(0.05)
 
 
+def test_a_restarted_replica_beats_for_the_runs_it_took_back(tmp_path: Path) -> None:
+    """Found by the HA drill: a replica restarted mid-run took its run back (attempt 2) but
+    never started beating for it, so the other replica took the live run over 30 s later and
+    recorded it failed."""
+    a = make_engine(tmp_path, owner="replica-a")
+    a.store.heartbeat.interval = 3600.0  # it is killed: its own beat never comes
+    run = running_run(a)
+    a.store.update(run, progress={"pid": 4242})  # its child started; then replica-a is killed
+    again = make_engine(tmp_path, owner="replica-a")
+    again.store.heartbeat.interval = 0.05
+    queued: list[object] = []
+    again.dispatch = queued.append  # every action thread busy: finding out waits its turn
+    assert again.recover() == 1 and queued
+    deadline = time.monotonic() + 5
+    while again.store.run(run)["heartbeat_at"] == 1_800_000_000.0:  # type: ignore[index]
+        assert time.monotonic() < deadline, "the run it took back has no heartbeat"
+        time.sleep(0.05)
+
+
 class Guard:
     def __init__(self) -> None:
         self.expired: list[str] = []

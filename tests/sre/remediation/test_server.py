@@ -52,7 +52,7 @@ def post(
     headers = {"Content-Type": content_type}
     if auth:
         headers["Authorization"] = auth
-    # the server may answer (413) and close before the whole body was sent: read the answer
+    # The server may answer (413) and close before the whole body is sent: read it anyway.
     with contextlib.suppress(BrokenPipeError, ConnectionResetError):
         conn.request("POST", path, body=body, headers=headers)
     response = conn.getresponse()
