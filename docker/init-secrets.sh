@@ -14,6 +14,7 @@ put() {  # put NAME VALUE: write once
 }
 
 put sre-remediator-token "$(random)"
+put sre-approver-oncall "$(random)"  # the approver "oncall": sre runs approve --token-file
 put postgres-password "$(random)"
 put marquez-db-password "$(random)"
 put grafana-admin-password "$(random)"

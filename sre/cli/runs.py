@@ -1,4 +1,5 @@
-"""`sre runs list|show|approve|undo`: remediation runs, and the humans who decide on them."""
+"""`sre runs list|show|approve|reject|undo`: remediation runs, and the humans who decide on them
+(`approve` and `reject` call the server: sre/cli/approve.py)."""
 
 from __future__ import annotations
 
@@ -9,20 +10,11 @@ from typing import Any
 
 import click
 
-from sre.cli.common import fail, service_options, state_option
-from sre.cli.wiring import (
-    actions,
-    deps_from,
-    location_options,
-    open_state_store,
-    runner_for,
-    service_name_option,
-    spec,
-)
+from sre.cli.approve import approve, reject
+from sre.cli.common import fail, state_option
+from sre.cli.wiring import actions, deps_from, location_options, open_state_store
 from sre.errors import SreError
 from sre.exitcodes import ExitCode
-from sre.remediation.payload import parse_alert
-from sre.remediation.run import make_plan
 
 RUN_FIELDS = (
     "id",
@@ -53,7 +45,7 @@ def _public(run: dict[str, Any]) -> dict[str, Any]:
 
 @click.group()
 def runs() -> None:
-    """Remediation runs: list, show, approve, undo.
+    """Remediation runs: list, show, approve, reject, undo.
 
     A dry run is a run (outcome dry_run); refusals such as duplicates, cooldowns or an open
     circuit are audit records, not runs (`sre audit list`)."""
@@ -124,71 +116,8 @@ def audit_cmd(state_url: str, limit: int, as_json: bool) -> None:
         )
 
 
-@runs.command("approve")
-@click.argument("run_id", type=int)
-@click.option("--by", "who", required=True, help="Who approves (recorded in the audit log).")
-@state_option
-@service_options
-@service_name_option
-@location_options
-def approve(
-    run_id: int,
-    who: str,
-    state_url: str,
-    service_path: str,
-    env_name: str,
-    service_name: str | None,
-    lake: str | None,
-    quarantine: str | None,
-    backup: str | None,
-    prometheus: str | None,
-) -> None:
-    """Run a remediation that waits for approval (mode approve), as WHO."""
-    service = spec(service_path, env_name, service_name)
-    store = open_state_store(state_url, service.name)
-    run = store.run(run_id)
-    if run is None or run["state"] != "pending":
-        fail(f"run {run_id} is not waiting for approval", ExitCode.FAILED)
-    if run["service"] != service.name:
-        fail(
-            f"run {run_id} belongs to service {run['service']}, not {service.name}", ExitCode.USAGE
-        )
-    policy = next(
-        (
-            p
-            for p in service.remediation
-            if p.alertname == run["alertname"] and p.action == run["action"]
-        ),
-        None,
-    )
-    if policy is None:
-        fail(f"no policy {run['alertname']}/{run['action']} in the spec any more", ExitCode.FAILED)
-    if not store.approve(run_id, who):  # a claim: two approvals cannot both run it
-        fail(f"run {run_id} was approved by someone else meanwhile", ExitCode.FAILED)
-    runner = runner_for(store, deps_from(lake, quarantine, backup, prometheus, service), who)
-    alert = parse_alert(run["alert"])
-    incident = f"{run['fingerprint']}-{run['episode']}"
-    store.record(
-        time.time(),
-        alertname=run["alertname"],
-        fingerprint=run["fingerprint"],
-        episode=run["episode"],
-        action=run["action"],
-        target=run["target"],
-        outcome="approved",
-        reason=f"approved by {who}",
-        actor=who,
-        run=run_id,
-    )
-    try:
-        plan = make_plan(runner.registry, policy, run["target"], runner.deps, incident)
-        outcome = runner.execute(run_id, policy, plan, alert, incident)
-    except SreError as exc:
-        runner.finish(run_id, policy, alert, run["target"], "failed", {"error": str(exc)})
-        fail(f"run {run_id} failed: {exc}", ExitCode.FAILED)
-    click.echo(f"run {run_id} approved by {who}: {outcome}")
-    if outcome != "success":
-        raise SystemExit(ExitCode.FAILED)
+runs.add_command(approve)
+runs.add_command(reject)
 
 
 @runs.command("undo")

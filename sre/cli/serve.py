@@ -12,6 +12,7 @@ import click
 from prometheus_client import CollectorRegistry
 
 from sre.cli.common import fail, service_options, state_option
+from sre.cli.serve_people import approvers_from, notifier_for
 from sre.cli.wiring import (
     actions,
     deps_from,
@@ -73,7 +74,36 @@ def _secrets(paths: tuple[Path, ...]) -> tuple[bytes, ...]:
     "--alertmanager",
     metavar="URL",
     envvar="ALERTMANAGER_URL",
-    help="Pre-check and silence through this Alertmanager.",
+    help="Pre-check, silence, and post the remediator's notices (awaiting approval, failed, "
+    "expired, circuit open) through this Alertmanager.",
+)
+@click.option(
+    "--notify",
+    "notify",
+    multiple=True,
+    metavar="URL",
+    help="Post notices to this Alertmanager too (each HA peer; default: --alertmanager).",
+)
+@click.option(
+    "--notice-interval",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(0.2),
+    help="Seconds between re-posts of the active notices (they end 4 intervals after the "
+    "last post, so a stopped remediator's notices resolve by themselves).",
+)
+@click.option(
+    "--approvers-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="One file per approver, named after them, holding their bearer token: they may "
+    "approve and reject runs through POST /api/v1/runs/ID/approve|reject.",
+)
+@click.option(
+    "--public-url",
+    metavar="URL",
+    envvar="SRE_PUBLIC_URL",
+    help="The URL approvers reach this server at (in the approve command of a notice). "
+    "Default: http(s)://HOST:PORT.",
 )
 @click.option(
     "--actions",
@@ -166,6 +196,10 @@ def serve(
     backup: str | None,
     prometheus: str | None,
     alertmanager: str | None,
+    notify: tuple[str, ...],
+    notice_interval: float,
+    approvers_dir: Path | None,
+    public_url: str | None,
     parallel: int,
     replica_id: str | None,
     max_body: int,
@@ -182,7 +216,8 @@ def serve(
 ) -> None:
     """Receive Alertmanager webhooks at POST /alertmanager and remediate, once per episode.
 
-    Answers as soon as the delivery is stored; actions run afterwards. Also serves /metrics,
+    Answers as soon as the delivery is stored; actions run afterwards. Also serves the
+    approvals API (/api/v1/runs/ID[/approve|/reject], for --approvers-dir), /metrics,
     /healthz, /readyz and /openapi.json. Logs are JSON lines, each with its request id; every
     decision is one line. SIGTERM stops accepting, finishes requests in flight and gives back
     the deliveries the worker had claimed.
@@ -196,6 +231,7 @@ def serve(
         )
     if bool(tls_cert) != bool(tls_key) or (tls_client_ca and not tls_cert):
         fail("give --tls-cert and --tls-key together (and --tls-client-ca only with them)")
+    approvers = approvers_from(approvers_dir, credentials.tokens)
     service = spec(service_path, env_name)
     owner = replica_id or default_owner(port)
     store = open_state_store(state_url, service.name, owner, wait=state_wait)
@@ -223,7 +259,25 @@ def serve(
         tls_client_ca=tls_client_ca,
     )
     limits = Limits(max_body=max_body, body_timeout=body_timeout, max_inflight=max_inflight)
-    server = WebhookServer(engine, credentials, settings, limits)
+    server_url = public_url or f"{'https' if tls_cert else 'http'}://{host}:{port}"
+    notifier = notifier_for(
+        service,
+        env_name,
+        store,
+        notify or ((alertmanager,) if alertmanager else ()),
+        server_url,
+        notice_interval,
+    )
+    server = WebhookServer(engine, credentials, settings, limits, approvers, notifier)
+    if any(p.mode == "approve" for p in service.remediation):
+        if not approvers.tokens:
+            logging.getLogger("sre.serve").warning(
+                "policies wait for approval but no --approvers-dir: their runs can only expire"
+            )
+        if notifier is None:
+            logging.getLogger("sre.serve").warning(
+                "policies wait for approval but no --alertmanager: nobody is told a run waits"
+            )
     logging.getLogger("sre.serve").info(
         "serving %s on %s://%s:%d (state %s)",
         service.name,

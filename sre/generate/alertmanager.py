@@ -9,6 +9,7 @@ from typing import Any
 
 from sre.generate.alertmanager_merge import merge, minimal_base
 from sre.generate.inhibitions import burn_tier_inhibitions
+from sre.remediation.notices import NOTICE_LABEL
 from sre.spec.environment import Environment
 from sre.spec.receiver import SEVERITIES, thaw
 from sre.spec.service import Service
@@ -40,8 +41,12 @@ group_wait 30s: long enough to batch the alerts of one bad run, short next to a 
   response time. group_interval 5m: new alerts joining a group wait at most 5 minutes.
 repeat_interval (unless a receiver sets its own): critical 1h, warning 4h, info 24h;
   remediation 1h (re-sends are safe: the engine acts once per episode).
-inhibit: a critical alert mutes the warnings of the same service (equal on its labels), and a
-  faster burn-rate tier of an SLO mutes its slower tiers (same slo and service labels).
+inhibit: a critical alert mutes the warnings of the same service (equal on its labels; never
+  a notice), and a faster burn-rate tier of an SLO mutes its slower tiers (same slo and
+  service labels).
+notices (label sre_notice): the remediator's own alerts (a run awaiting approval, failed or
+  expired; a circuit opened) go to the same receivers by severity, one notification per run
+  (group_by alertname, run, target), at once (group_wait 0s).
 send_resolved on the remediation webhook: the engine closes its episode on resolution (it still
   post-checks in Prometheus before declaring an action done)."""
 
@@ -89,6 +94,18 @@ def _receivers(service: Service, env: Environment) -> list[dict[str, Any]]:
 
 def _routes(service: Service) -> list[dict[str, Any]]:
     routes: list[dict[str, Any]] = []
+    if service.remediation:
+        by_severity = _severity_routes(service)
+        routes.append(
+            {
+                "matchers": [f'{NOTICE_LABEL}=~".+"'],
+                "group_by": ["alertname", "run", "target"],
+                "group_wait": "0s",
+                "group_interval": "1m",
+                "repeat_interval": "1h",
+                **({"routes": by_severity} if by_severity else {}),
+            }
+        )
     remediated = sorted({p.alertname for p in service.remediation})
     if remediated:
         routes.append(
@@ -102,6 +119,11 @@ def _routes(service: Service) -> list[dict[str, Any]]:
                 "continue": True,
             }
         )
+    return [*routes, *_severity_routes(service)]
+
+
+def _severity_routes(service: Service) -> list[dict[str, Any]]:
+    routes: list[dict[str, Any]] = []
     for receiver in service.receivers:
         if not receiver.severities:
             continue
@@ -146,7 +168,12 @@ def alertmanager_fragment(service: Service, env: Environment) -> dict[str, Any]:
         "inhibit_rules": [
             {
                 "source_matchers": ['severity="critical"'],
-                "target_matchers": ['severity="warning"', *(f'{k}=~".+"' for k in equal)],
+                "target_matchers": [
+                    'severity="warning"',
+                    *(f'{k}=~".+"' for k in equal),
+                    # a notice asks a person for something: nothing mutes it
+                    *([f'{NOTICE_LABEL}=""'] if service.remediation else []),
+                ],
                 "equal": equal,
             },
             *burn_tier_inhibitions(service),

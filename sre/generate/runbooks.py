@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +132,14 @@ def action_pages(content: Mapping[str, str]) -> dict[str, str]:
     return {key: text for key, text in sorted(content.items()) if key.startswith("actions/")}
 
 
+def notice_pages(content: Mapping[str, str]) -> dict[str, str]:
+    """The pages of the remediator's notices (`notices/<alertname>.md`): sre's own, shipped
+    with it, unless `runbooks/notices/` has the service's version of one."""
+    folder = resources.files("sre.generate").joinpath("templates", "notices")
+    pages = {f"notices/{p.name}": p.read_text(encoding="utf-8") for p in folder.iterdir()}
+    return {key: content.get(key, text) for key, text in sorted(pages.items())}
+
+
 def _title(text: str, key: str) -> str:
     first = next((line for line in text.splitlines() if line.startswith("# ")), "")
     return first.removeprefix("# ").strip() or Path(key).stem
@@ -152,6 +161,8 @@ def runbook_site(service: Service, env: Environment, content: Mapping[str, str])
     }
     t = _templates()
     pages: dict[str, str] = dict(actions)
+    if service.remediation:  # the remediator's notices link here
+        pages.update(notice_pages(content))
     single = t.get_template("runbook.md.j2").render(
         **common, demote=demote, human_duration=human_duration
     )

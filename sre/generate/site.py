@@ -31,8 +31,13 @@ MKDOCS_FILE = "mkdocs.yml"
 SITE_INDEX = f"{SITE_DIR}/index.md"
 SHARED_FILES = (MKDOCS_FILE, SITE_INDEX)  # the tree's, rewritten by every service
 
-_GROUPS = (("alerts", "Alerts"), ("procedures", "Procedures"), ("actions", "Actions"))
-_LINK = re.compile(r"\[([^\]]+)\]\(((?:alerts|procedures|actions)/[^)#\s]+\.md)\)")
+_GROUPS = (
+    ("alerts", "Alerts"),
+    ("procedures", "Procedures"),
+    ("actions", "Actions"),
+    ("notices", "Notices"),
+)
+_LINK = re.compile(r"\[([^\]]+)\]\(((?:alerts|procedures|actions|notices)/[^)#\s]+\.md)\)")
 _TITLE = re.compile(r"^# (.+?)\s*$", re.MULTILINE)
 _SUFFIX = " runbooks"
 

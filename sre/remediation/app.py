@@ -1,5 +1,5 @@
-"""The webhook's ASGI app (Starlette): POST /alertmanager, /metrics, /healthz, /readyz and
-/openapi.json.
+"""The webhook's ASGI app (Starlette): POST /alertmanager, the approvals API
+(/api/v1/runs/{id}, .../approve, .../reject), /metrics, /healthz, /readyz and /openapi.json.
 
 A delivery is answered as soon as its body is stored; the worker decides afterwards. Status
 codes follow what Alertmanager does with them: it retries only 5xx, so input that can never be
@@ -28,7 +28,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sre.errors import PayloadError, StateError
-from sre.remediation.auth import Credentials
+from sre.remediation import approvals
+from sre.remediation.auth import Approvers, Credentials
 from sre.remediation.engine import RemediationEngine
 from sre.remediation.logs import request_id
 from sre.remediation.openapi import document
@@ -134,9 +135,14 @@ def make_app(
     wake: Callable[[], None],
     health: Callable[[], str | None],
     limits: Limits | None = None,
+    approvers: Approvers | None = None,
+    changed: Callable[[], None] = lambda: None,
 ) -> ASGIApp:
-    """The ASGI app; `wake` nudges the worker, `health` says why it is not ready (or None)."""
+    """The ASGI app; `wake` nudges the worker, `health` says why it is not ready (or None);
+    `approvers` may use the approvals API (none: it answers 403); `changed` is called after
+    a decision on a run (the notices are posted again)."""
     limits = limits or Limits()
+    approvers = approvers or Approvers()
     metrics = engine.metrics
     # Our own pool for the store's blocking calls: its idle threads end at once when the
     # process exits (anyio's would hold a stopping `sre serve` up to 10 s).
@@ -171,6 +177,58 @@ def make_app(
         log.debug("stored delivery %d (%d alerts)", delivery, alerts, extra={"delivery": delivery})
         return JSONResponse({"delivery": delivery, "alerts": alerts}, status_code=202)
 
+    def approver(request: Request) -> str | Response:
+        if not approvers.tokens:
+            return _error(403, "approvals through the API are off (sre serve --approvers-dir)")
+        code, who = approvers.who(request.headers.get("authorization"))
+        if code == 401:
+            return _error(401, "missing credentials", **{"www-authenticate": 'Bearer realm="sre"'})
+        if who is None:
+            return _error(403, "not an approver's token")
+        return who
+
+    def run_id(request: Request) -> int | None:
+        text = request.path_params["run"]
+        # at most 9 digits: every id fits PostgreSQL's integer column
+        return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+    async def show_run(request: Request) -> Response:
+        who, run = approver(request), run_id(request)
+        if isinstance(who, Response):
+            return who
+        try:
+            found = await run_in_threadpool(engine.store.run, run) if run is not None else None
+        except StateError as exc:
+            log.error("could not read run %s: %s", run, exc)
+            return _error(503, "state store unavailable; retry", **{"retry-after": "5"})
+        if found is None or found["service"] != engine.store.service:
+            return _error(404, f"no run {request.path_params['run']}")
+        return JSONResponse(approvals.public(found))
+
+    def decide(verb: Callable[[RemediationEngine, int, str], approvals.Answer], done: int) -> Any:
+        async def endpoint(request: Request) -> Response:
+            who, run = approver(request), run_id(request)
+            if isinstance(who, Response):
+                return who
+            if run is None:
+                return _error(404, f"no run {request.path_params['run']}")
+            try:
+                answer = await run_in_threadpool(verb, engine, run, who)
+            except StateError as exc:
+                log.error("could not decide run %s: %s", run, exc)
+                return _error(503, "state store unavailable; retry", **{"retry-after": "5"})
+            if answer.status == "not_found":
+                return _error(404, answer.detail)
+            if answer.status == "conflict":
+                return _error(409, answer.detail)
+            assert answer.run is not None
+            changed()
+            return JSONResponse(
+                {"detail": answer.detail, "run": approvals.public(answer.run)}, status_code=done
+            )
+
+        return endpoint
+
     async def metrics_page(request: Request) -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
@@ -190,6 +248,9 @@ def make_app(
 
     routes = [
         Route("/alertmanager", alertmanager, methods=["POST"]),
+        Route("/api/v1/runs/{run}", show_run, methods=["GET"]),
+        Route("/api/v1/runs/{run}/approve", decide(approvals.approve, 202), methods=["POST"]),
+        Route("/api/v1/runs/{run}/reject", decide(approvals.reject, 200), methods=["POST"]),
         Route("/metrics", metrics_page, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),

@@ -1,4 +1,8 @@
-"""Who may post to the webhook: bearer tokens or basic-auth pairs, compared in constant time."""
+"""Who may post to the webhook (bearer tokens or basic-auth pairs), and who may approve runs
+(one bearer token per named approver): secrets compared in constant time, never logged.
+
+The two sets are distinct on purpose: Alertmanager's token cannot approve, an approver's token
+cannot post alerts."""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import base64
 import hmac
 from dataclasses import dataclass
 
-__all__ = ["Credentials"]
+__all__ = ["Approvers", "Credentials"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,3 +41,21 @@ class Credentials:
         for secret in allowed:
             matched |= hmac.compare_digest(given, secret)
         return 200 if matched else 403
+
+
+@dataclass(frozen=True, slots=True)
+class Approvers:
+    """(name, bearer token) per approver; the name is what the audit log records."""
+
+    tokens: tuple[tuple[str, bytes], ...] = ()
+
+    def who(self, header: str | None) -> tuple[int, str | None]:
+        """(200, name) when the token is an approver's, else (401 or 403, None)."""
+        scheme, _, value = (header or "").partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            return 401, None
+        given, found = value.strip().encode(), None
+        for name, secret in self.tokens:  # every one, always: timing names nobody
+            if hmac.compare_digest(given, secret):
+                found = name
+        return (200, found) if found is not None else (403, None)

@@ -27,6 +27,7 @@ WEBHOOK_TRUNCATED = "sre_webhook_truncated_alerts_total"
 ALERTS_REFUSED = "sre_alerts_refused_total"
 DELIVERY_FAILURES = "sre_delivery_failures_total"
 DEAD_LETTERS = "sre_deliveries_dead_lettered_total"
+APPROVALS_PENDING = "sre_approvals_pending"
 UP = "up"
 
 # (name, kind, labels)
@@ -37,6 +38,7 @@ METRICS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (KILL_SWITCH, "gauge", (ACTION,)),
     (WEBHOOK_REQUESTS, "counter", (CODE,)),
     (WEBHOOK_TRUNCATED, "counter", ()),
+    (APPROVALS_PENDING, "gauge", ()),
 )
 
 # The names that appear in PromQL, `up` included (Prometheus writes it for every scrape).

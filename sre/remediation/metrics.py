@@ -26,6 +26,8 @@ OUTCOMES = (
     "refused_target",
     "blocked_rate_limit",
     "refused_fanout",
+    "approval_expired",
+    "rejected",
 )
 
 
@@ -84,6 +86,11 @@ class RemediationMetrics:
         self.dead_letters = Counter(
             c.DEAD_LETTERS.removesuffix("_total"),
             "Deliveries dead-lettered after failing every attempt (never claimed again).",
+            registry=registry,
+        )
+        self.pending = Gauge(
+            c.APPROVALS_PENDING,
+            "Runs waiting for a human's approval (each is also a notice in Alertmanager).",
             registry=registry,
         )
         for action in sorted(set(actions)):

@@ -53,6 +53,41 @@ _PAYLOAD = {
 }
 
 
+_RUN = {
+    "type": "object",
+    "required": ["id", "service", "action", "target", "alertname", "state"],
+    "properties": {
+        "id": {"type": "integer"},
+        "service": {"type": "string"},
+        "action": {"type": "string"},
+        "target": {"type": "string"},
+        "alertname": {"type": "string"},
+        "fingerprint": {"type": "string"},
+        "episode": {"type": "integer"},
+        "mode": {"type": "string"},
+        "state": {"type": "string", "enum": ["pending", "running", "done"]},
+        "outcome": {"type": ["string", "null"]},
+        "approved_by": {"type": ["string", "null"]},
+        "attempt": {"type": "integer"},
+        "started_at": {"type": "number", "description": "unix seconds"},
+        "finished_at": {"type": ["number", "null"]},
+        "plan": {"type": ["object", "null"]},
+        "result": {"type": ["object", "null"]},
+    },
+}
+_DECIDED = {
+    "type": "object",
+    "required": ["detail", "run"],
+    "properties": {"detail": {"type": "string"}, "run": _RUN},
+}
+_RUN_ID = {
+    "name": "run",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[0-9]+$"},
+}
+
+
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -70,6 +105,11 @@ def document(max_body: int) -> dict[str, Any]:
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
                 "basic": {"type": "http", "scheme": "basic"},
+                "approver": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An approver's token (sre serve --approvers-dir).",
+                },
             }
         },
         "paths": {
@@ -104,6 +144,49 @@ def document(max_body: int) -> dict[str, Any]:
                         "503": error("State store failed or server saturated: retry."),
                     },
                 }
+            },
+            "/api/v1/runs/{run}": {
+                "get": {
+                    "summary": "One run of the served service, for an approver.",
+                    "security": [{"approver": []}],
+                    "parameters": [_RUN_ID],
+                    "responses": {
+                        "200": _json(_RUN, "The run."),
+                        "401": error("No credentials."),
+                        "403": error("Not an approver's token (or no approvers configured)."),
+                        "404": error("No such run of this service."),
+                        "503": error("State store failed: retry."),
+                    },
+                }
+            },
+            **{
+                f"/api/v1/runs/{{run}}/{verb}": {
+                    "post": {
+                        "summary": summary,
+                        "description": "The approver's name comes from their token. A run "
+                        "is decided once: a second approval, or one after a rejection or "
+                        "the expiry, gets 409.",
+                        "security": [{"approver": []}],
+                        "parameters": [_RUN_ID],
+                        "responses": {
+                            code: _json(_DECIDED, done),
+                            "401": error("No credentials."),
+                            "403": error("Not an approver's token (or no approvers configured)."),
+                            "404": error("No such run of this service."),
+                            "409": error("Not waiting for approval (decided or expired)."),
+                            "503": error("State store failed: retry."),
+                        },
+                    }
+                }
+                for verb, code, summary, done in (
+                    (
+                        "approve",
+                        "202",
+                        "Approve a run waiting for approval; the server carries it out.",
+                        "Approved and started (poll GET /api/v1/runs/{run}).",
+                    ),
+                    ("reject", "200", "Reject a run waiting for approval.", "Rejected."),
+                )
             },
             "/healthz": {
                 "get": {"summary": "Liveness.", "responses": {"200": _json(_STATUS, "Alive.")}}

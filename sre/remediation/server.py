@@ -10,7 +10,8 @@
   Alertmanager retries), a listen backlog of `backlog`;
 - SIGTERM: stop accepting, finish the requests in flight, stop the worker after its current
   delivery and release the deliveries it had claimed, so another replica takes them at once;
-- optional TLS, and mTLS when a client CA is given (client certificates required).
+- optional TLS, and mTLS when a client CA is given (client certificates required);
+- with a `Notifier`, the remediator's notices go to Alertmanager on their own thread.
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from sre.remediation.app import Limits, make_app
-from sre.remediation.auth import Credentials
+from sre.remediation.auth import Approvers, Credentials
 from sre.remediation.engine import RemediationEngine
+from sre.remediation.notifier import Notifier
 from sre.remediation.worker import Worker
 
 __all__ = ["Credentials", "Limits", "ServerSettings", "WebhookServer"]
@@ -132,12 +134,23 @@ class WebhookServer:
         credentials: Credentials,
         settings: ServerSettings | None = None,
         limits: Limits | None = None,
+        approvers: Approvers | None = None,
+        notifier: Notifier | None = None,
     ) -> None:
         settings = settings or ServerSettings()
-        self.engine, self.settings = engine, settings
+        self.engine, self.settings, self.notifier = engine, settings, notifier
         engine.recover()
-        self.worker = Worker(engine)
-        app = make_app(engine, credentials, self.worker.wake.set, self.worker.health, limits)
+        changed = notifier.wake.set if notifier is not None else (lambda: None)
+        self.worker = Worker(engine, changed=changed)
+        app = make_app(
+            engine,
+            credentials,
+            self.worker.wake.set,
+            self.worker.health,
+            limits,
+            approvers,
+            changed,
+        )
         ssl_options: dict[str, Any] = {}
         if settings.tls_cert:
             ssl_options = {"ssl_certfile": settings.tls_cert, "ssl_keyfile": settings.tls_key}
@@ -170,9 +183,14 @@ class WebhookServer:
                 return int(sock.getsockname()[1])
         return self.settings.port
 
+    def _start_threads(self) -> None:
+        self.worker.start()
+        if self.notifier is not None:
+            self.notifier.start()
+
     def run(self) -> None:
         _raise_file_limit()
-        self.worker.start()
+        self._start_threads()
         try:
             self.server.run()
         finally:
@@ -182,7 +200,7 @@ class WebhookServer:
 
     def start(self) -> None:
         _raise_file_limit()
-        self.worker.start()
+        self._start_threads()
         self._thread = threading.Thread(target=self.server.run, name="sre-http", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + 10
@@ -198,6 +216,8 @@ class WebhookServer:
         self._stop_worker()
 
     def _stop_worker(self) -> None:
+        if self.notifier is not None:
+            self.notifier.stop()
         self.worker.stop()
         if self.worker.is_alive():
             self.worker.join(timeout=30)

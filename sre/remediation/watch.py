@@ -137,17 +137,19 @@ def remediator_panel(section: str = _SECTION) -> Panel:
         title="Remediation Activity",
         kind="timeseries",
         description="Automated remediations per minute by action and outcome, open circuits, "
-        "kill switches and webhook requests by HTTP code.",
+        "kill switches, runs waiting for approval and webhook requests by HTTP code.",
         queries=(
             f"sum by ({c.ACTION}, {c.OUTCOME}) (rate({c.REMEDIATIONS_TOTAL}[5m])) * 60",
             f"sum by ({c.ACTION}) ({c.CIRCUIT_OPEN})",
             f"max by ({c.ACTION}) ({c.KILL_SWITCH})",
+            f"max({c.APPROVALS_PENDING})",
             f"sum by ({c.CODE}) (rate({c.WEBHOOK_REQUESTS}[5m])) * 60",
         ),
         legends=(
             "{{action}} {{outcome}}",
             "open circuits {{action}}",
             "kill switch {{action}}",
+            "waiting for approval",
             "webhook {{code}}",
         ),
         unit="short",

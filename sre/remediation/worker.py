@@ -1,9 +1,10 @@
 """The threads behind `sre serve`: the worker that decides and the pool that acts.
 
 The worker drains stored deliveries whenever woken (and every second, for other replicas'
-work). It beats a heartbeat on every turn so `/readyz` can tell a dead or stuck worker from a
-busy one; a delivery that raises is isolated by the engine (audited, counted, dead-lettered
-after its attempts), so nothing a sender posts can stop the thread.
+work), and expires the approvals nobody gave in time. It beats a heartbeat on every turn so
+`/readyz` can tell a dead or stuck worker from a busy one; a delivery that raises is isolated
+by the engine (audited, counted, dead-lettered after its attempts), so nothing a sender posts
+can stop the thread.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 
+from sre.remediation.approvals import expire_due
 from sre.remediation.engine import Job, RemediationEngine
 
 __all__ = ["STUCK_AFTER", "ActionPool", "Worker"]
@@ -56,9 +59,14 @@ class ActionPool:
 class Worker(threading.Thread):
     """Drains stored deliveries; `health()` says whether it is alive and moving."""
 
-    def __init__(self, engine: RemediationEngine, stuck_after: float = STUCK_AFTER) -> None:
+    def __init__(
+        self,
+        engine: RemediationEngine,
+        stuck_after: float = STUCK_AFTER,
+        changed: Callable[[], None] = lambda: None,
+    ) -> None:
         super().__init__(name="sre-worker", daemon=True)
-        self.engine = engine
+        self.engine, self.changed = engine, changed
         self.wake = threading.Event()
         self.stopping = threading.Event()
         self.stuck_after = stuck_after
@@ -66,6 +74,7 @@ class Worker(threading.Thread):
 
     def run(self) -> None:
         abandoned = False  # a failed turn left its claimed deliveries behind
+        checked = 0.0  # when approvals were last checked for expiry
         while not self.stopping.is_set():
             self.beat = time.monotonic()
             self.wake.wait(1.0)
@@ -74,7 +83,12 @@ class Worker(threading.Thread):
                 if abandoned:  # take them back now, not when their lease ends
                     self.engine.store.release_claims()
                     abandoned = False
-                self.engine.drain(stop=self.stopping)
+                done = self.engine.drain(stop=self.stopping)
+                expired: list[int] = []
+                if time.monotonic() - checked >= 1.0:  # not on every wake: once a second
+                    checked, expired = time.monotonic(), expire_due(self.engine)
+                if expired or done:
+                    self.changed()  # e.g. a new run waits for approval: notice it now
             except Exception:  # the store went away mid-turn: log, wait, try again
                 log.exception("worker turn failed; retrying in a second")
                 abandoned = True

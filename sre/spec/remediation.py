@@ -15,10 +15,11 @@ from sre.errors import SpecError
 from sre.spec.alert import frozen_map
 from sre.spec.units import Seconds
 
-__all__ = ["MODES", "Limits", "Mode", "RemediationPolicy"]
+__all__ = ["APPROVAL_TIMEOUT", "MODES", "Limits", "Mode", "RemediationPolicy"]
 
 Mode = Literal["off", "dry_run", "approve", "auto"]
 MODES: tuple[Mode, ...] = ("off", "dry_run", "approve", "auto")
+APPROVAL_TIMEOUT = 4 * 3600  # a run waits this long for a human, then expires
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +52,10 @@ def _shell_word(value: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class RemediationPolicy:
-    """alertname + label matchers -> action (by registry name), its params, mode and limits."""
+    """alertname + label matchers -> action (by registry name), its params, mode and limits.
+
+    In mode `approve`, a run waits for a human (`sre runs approve RUN`) at most
+    `approval_timeout`; then it expires (audited `approval_expired`, and noticed)."""
 
     alertname: str
     action: str
@@ -59,6 +63,7 @@ class RemediationPolicy:
     matchers: Mapping[str, str] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
     params: Mapping[str, Any] = field(default_factory=dict)
+    approval_timeout: Seconds = APPROVAL_TIMEOUT
     service: str = field(default="", compare=False)  # set by the Service that holds it
 
     def __post_init__(self) -> None:
@@ -68,6 +73,8 @@ class RemediationPolicy:
         object.__setattr__(self, "matchers", frozen_map(self.matchers))
         if self.mode not in MODES:
             raise SpecError(f"unknown mode {self.mode!r}", owner=owner, field="mode")
+        if self.approval_timeout <= 0:
+            raise SpecError("must be positive", owner=owner, field="approval_timeout")
         registry = default_registry()
         if self.action not in registry:
             known = ", ".join(sorted(registry.actions))

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sre.remediation.evaluate import Facts
 from sre.remediation.state import episodes as ep
 from sre.remediation.state import liveness
+from sre.remediation.state.approvals import Approvals
 from sre.remediation.state.audit_log import AuditLog
 from sre.remediation.state.controls import Controls
 from sre.remediation.state.facts import ACTED, gather
@@ -49,7 +50,7 @@ def _run(row: Any) -> dict[str, Any]:
     return doc
 
 
-class StateStore(Controls, AuditLog, Retries):
+class StateStore(Controls, AuditLog, Retries, Approvals):
     """State of `service` (empty: every service, for the read-only CLI views)."""
 
     def __init__(self, db: Engine, service: str = "", owner: str | None = None) -> None:

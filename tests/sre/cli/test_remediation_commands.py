@@ -92,29 +92,6 @@ def test_simulate_takes_the_duplicate_check_the_webhook_takes(tmp_path: Path) ->
     assert len(store.runs()) == 1  # simulate recorded nothing
 
 
-def test_approve_refuses_a_run_of_another_service(tmp_path: Path) -> None:
-    state = f"sqlite:///{tmp_path / 'state.db'}"
-    other = StateStore.open(state, "orders-etl")
-    run = other.open_run(
-        {
-            "action": "command",
-            "target": "orders",
-            "fingerprint": "f",
-            "episode": 1,
-            "alertname": "PipelineDataStale",
-            "mode": "approve",
-            "state": "pending",
-            "outcome": "awaiting_approval",
-            "attempt": 1,
-            "alert": json.loads(payload(alert("f")))["alerts"][0],
-            "started_at": 1.0,
-        }
-    )
-    code, _, err = sre("runs", "approve", str(run), "--by", "bob", "--state", state, *SPEC)
-    assert code == ExitCode.USAGE and "belongs to service orders-etl" in err
-    assert other.run(run or 0)["state"] == "pending"  # type: ignore[index]
-
-
 def test_runs_list_names_the_service_of_each_run(tmp_path: Path) -> None:
     state = f"sqlite:///{tmp_path / 'state.db'}"
     for service in ("orders-etl", "potato-pipeline"):

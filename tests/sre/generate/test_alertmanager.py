@@ -61,7 +61,8 @@ def test_the_fragment_routes_the_service_by_its_labels() -> None:
     assert route["matchers"] == ['pipeline="potato-pipeline"']
     assert route["receiver"] == "potato-pipeline-chat"
     assert route["group_by"] == ["alertname", "pipeline"]
-    remediation, pager = route["routes"]
+    notices, remediation, pager = route["routes"]
+    assert notices["matchers"] == ['sre_notice=~".+"'] and notices["group_wait"] == "0s"
     assert remediation["receiver"] == "potato-pipeline-sre-remediator"
     assert remediation["continue"] is True and "PipelineDataStale" in remediation["matchers"][0]
     assert pager == {
@@ -114,6 +115,30 @@ def test_critical_inhibits_warning_for_the_same_pipeline() -> None:
     assert rule["source_matchers"] == ['severity="critical"']
     assert rule["target_matchers"][0] == 'severity="warning"'
     assert rule["equal"] == ["pipeline"]
+    assert 'sre_notice=""' in rule["target_matchers"]  # a notice is never muted
+
+
+@pytest.mark.parametrize(
+    ("severity", "receiver"),
+    [("critical", "potato-pipeline-pager"), ("warning", "potato-pipeline-chat")],
+)
+def test_the_remediators_notices_reach_the_human_receivers_not_the_webhook(
+    tmp_path: Path, severity: str, receiver: str
+) -> None:
+    path = tmp_path / "alertmanager.yml"
+    environment = SERVICE.environment("prod")
+    path.write_text(yaml.safe_dump(alertmanager_standalone(SERVICE.resolved(environment),
+                                                           environment)))  # fmt: skip
+    labels = ["alertname=RemediationAwaitingApproval", "sre_notice=awaiting_approval",
+              "pipeline=potato-pipeline", f"severity={severity}", "run=12"]  # fmt: skip
+    done = subprocess.run(
+        [_amtool(), "config", "routes", "test", f"--config.file={path}", *labels],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [receiver]
 
 
 def test_a_faster_burn_tier_mutes_the_slower_ones_of_the_same_slo() -> None:

@@ -33,3 +33,23 @@ SERVICE = dataclasses.replace(
         for policy in PIPELINE.remediation
     ),
 )
+
+# The same, but every rerun waits for a human (approved through `sre serve`'s API).
+APPROVING = dataclasses.replace(
+    SERVICE,
+    remediation=tuple(
+        dataclasses.replace(policy, mode="approve", approval_timeout=600)
+        if policy.action == "command"
+        else policy
+        for policy in SERVICE.remediation
+    ),
+)
+
+# The same, but nobody approves in time: a run expires 2 s after it was recorded.
+EXPIRING = dataclasses.replace(
+    APPROVING,
+    remediation=tuple(
+        dataclasses.replace(policy, approval_timeout=2) if policy.mode == "approve" else policy
+        for policy in APPROVING.remediation
+    ),
+)

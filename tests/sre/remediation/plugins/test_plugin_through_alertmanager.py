@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.alertmanager import SRE, alertmanager_into_serve
+from tests.support.alertmanager import SRE, serve_and_alertmanager, webhook_only
 
 from .install import install
 
@@ -70,20 +70,29 @@ def connect() -> Iterator[Connect]:
     server.server_close()
 
 
+APPROVER = "alice-approver-token-0123456789"
+
+
 @pytest.fixture
-def stack(tmp_path: Path, connect: Connect) -> Iterator[tuple[str, dict[str, str], str]]:
+def stack(tmp_path: Path, connect: Connect) -> Iterator[tuple[str, dict[str, str], str, str]]:
     site = install(tmp_path / "site")
     env = {
         **os.environ,
         "PYTHONPATH": f"{site}{os.pathsep}{Path.cwd()}",
         "CONNECT_URL": connect.url,
     }
-    group_by = ["alertname", "connector"]
-    with alertmanager_into_serve(tmp_path, spec=SPEC, env=env, group_by=group_by) as (
-        am_url,
-        state,
-    ):
-        yield am_url, env, state
+    approvers = tmp_path / "approvers"
+    approvers.mkdir()
+    (approvers / "alice").write_text(APPROVER)
+    (tmp_path / "approver-token").write_text(APPROVER)
+    with serve_and_alertmanager(
+        tmp_path,
+        spec=SPEC,
+        env=env,
+        config=webhook_only(["alertname", "connector"]),
+        serve_args=["--approvers-dir", str(approvers)],
+    ) as running:
+        yield running.am_url, env, running.state, running.sre_url
 
 
 def sre(env: dict[str, str], *args: str) -> Any:
@@ -104,9 +113,9 @@ def wait_until(check: Any, timeout: float = 30) -> Any:
 
 @pytest.mark.integration
 def test_the_plugin_runs_once_in_auto_and_waits_in_approve_until_approved(
-    stack: tuple[str, dict[str, str], str], connect: Connect
+    stack: tuple[str, dict[str, str], str, str], connect: Connect, tmp_path: Path
 ) -> None:
-    am_url, env, state = stack
+    am_url, env, state, server = stack
     actions = sre(env, "actions", "--json")
     plugin = next(a for a in actions if a["name"] == "restart-connector")
     assert plugin["origin"] == "plugin sre-connector-restart"
@@ -143,12 +152,10 @@ def test_the_plugin_runs_once_in_auto_and_waits_in_approve_until_approved(
         "runs",
         "approve",
         str(waiting["id"]),
-        "--by",
-        "alice",
-        "--state",
-        state,
-        "--service",
-        SPEC,
+        "--server",
+        server,
+        "--token-file",
+        str(tmp_path / "approver-token"),
     )
     assert connect.restarts == ["orders-sink", "billing-sink"]
     listed = {(r["alertname"], r["action"], r["target"], r["outcome"]) for r in runs()}
