@@ -119,10 +119,10 @@ def test_every_notice_has_a_runbook_page_and_the_approval_page_describes_the_flo
 
     env = SERVICE.environment("prod")
     site = runbook_site(SERVICE.resolved(env), env, read_content(Path("runbooks")))
-    for name in NOTICES.values():
-        assert f"{SITE_DIR}/notices/{name}.md" in site, name
-        assert env.page_url(f"notices/{name}.md").startswith(env.site_url)
-    page = site[f"{SITE_DIR}/notices/RemediationAwaitingApproval.md"]
+    for name in NOTICES.values():  # in the service's folder of the tree's one site
+        assert f"{SITE_DIR}/{SERVICE.site_page(f'notices/{name}.md')}" in site, name
+        assert env.page_url(SERVICE.site_page(f"notices/{name}.md")).startswith(env.site_url)
+    page = site[f"{SITE_DIR}/{SERVICE.site_page('notices/RemediationAwaitingApproval.md')}"]
     for words in ("sre runs approve RUN --server", "sre runs reject", "approval_timeout",
                   "--approvers-dir", "approver-token"):  # fmt: skip
         assert words in page
@@ -136,4 +136,4 @@ def test_a_service_may_replace_a_notice_page_with_its_own() -> None:
     env = SERVICE.environment("prod")
     content = read_content(Path("runbooks")) | {"notices/RemediationRunFailed.md": "# Ours\n"}
     site = runbook_site(SERVICE.resolved(env), env, content)
-    assert site[f"{SITE_DIR}/notices/RemediationRunFailed.md"] == "# Ours\n"
+    assert site[f"{SITE_DIR}/{SERVICE.site_page('notices/RemediationRunFailed.md')}"] == "# Ours\n"
