@@ -51,6 +51,7 @@ class KeyFacts:
     last_run_at: float | None = None  # the latest run that acted
     attempts_today: int = 0  # runs that acted in the last 24 h
     episode_has_run: bool = False  # this alert's episode already has a run of it
+    in_progress: bool = False  # a run of this action on this target is going now
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +121,8 @@ def _one(policy: RemediationPolicy, target: str, facts: Facts, acting: int) -> V
         return no("off", "the policy's mode is off")
     if key.circuit_open:
         return no("blocked_circuit", "circuit open for this target (sre circuit reset)")
+    if key.in_progress:  # whichever alert started it, even with no cooldown: the same work
+        return no("skipped_cooldown", "a run of this action on this target is in progress")
     if key.last_run_at is not None and facts.now - key.last_run_at < limits.cooldown:
         left = limits.cooldown - (facts.now - key.last_run_at)
         return no("skipped_cooldown", f"cooldown: {left:.0f} s left of {limits.cooldown} s")

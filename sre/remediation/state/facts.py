@@ -50,15 +50,14 @@ def gather(
                     circuits.c.target == target,
                 )
             ).first()
-            # The cooldown runs from the last run's end, and a run in progress holds it: a
-            # second alert for the same work (an escalation) must not redo it meanwhile.
+            # The cooldown runs from the last run's end, and a run in progress refuses any other
+            # (`in_progress`): a second alert for the same work (an escalation) must not redo
+            # it meanwhile.
             busy = conn.execute(
                 sa.select(runs.c.id).where(key, runs.c.state == "running").limit(1)
             ).first()
             ended = sa.func.coalesce(runs.c.finished_at, runs.c.started_at)
-            last = (
-                now if busy else conn.execute(sa.select(sa.func.max(ended)).where(acted)).scalar()
-            )
+            last = conn.execute(sa.select(sa.func.max(ended)).where(acted)).scalar()
             today = conn.execute(
                 sa.select(sa.func.count())
                 .select_from(runs)
@@ -73,5 +72,7 @@ def gather(
                 ).first()
                 is not None
             )
-            found[(action, target)] = KeyFacts(circuit is not None, last, int(today or 0), has)
+            found[(action, target)] = KeyFacts(
+                circuit is not None, last, int(today or 0), has, in_progress=busy is not None
+            )
     return Facts(now, stale, paused, int(recent or 0), max_runs_per_minute, found)

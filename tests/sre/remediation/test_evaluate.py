@@ -75,6 +75,12 @@ CASES = [
         "skipped_cooldown",
     ),
     (
+        "a run of the same action and target in progress is not repeated, even with no cooldown",
+        policy(cooldown=0),
+        facts(key=KeyFacts(last_run_at=NOW - 700, in_progress=True)),
+        "skipped_cooldown",
+    ),
+    (
         "a run after the cooldown acts",
         policy(cooldown=600),
         facts(key=KeyFacts(last_run_at=NOW - 700)),
