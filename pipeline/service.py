@@ -368,20 +368,6 @@ DEMO = Environment(
     receivers=(),
 )
 
-# The HA drill (scripts/ha_drill.py): the demo with no cooldown on the stale-data warning's
-# rerun, so that only the episode dedup stands between its duplicate deliveries and a second
-# run. The critical escalation keeps its cooldown: it must not rerun what the warning's run
-# has just done (the drill counts one execution per incident, whichever alert's).
-STALE = "PipelineDataStale"
-DRILL = replace(
-    DEMO,
-    name="drill",
-    remediation=tuple(
-        replace(p, limits=replace(p.limits, cooldown=0)) if p.alertname == STALE else p
-        for p in DEMO_REMEDIATION
-    ),
-)
-
 ENVIRONMENTS = (
     Environment(
         name="prod",
@@ -395,7 +381,6 @@ ENVIRONMENTS = (
         webhook_credentials_file="/etc/alertmanager/secrets/sre-remediator-token",
     ),
     DEMO,
-    DRILL,
     # The docker compose stack (docker/docker-compose.yml): prod thresholds, services reached by
     # their compose names, the runbook site and Grafana on the ports published on 127.0.0.1.
     Environment(

@@ -5,8 +5,7 @@ duplicates.
 
 It starts `sre stack up --ha` (3 Alertmanager peers, 2 Prometheus replicas, 2 `sre serve`
 replicas on a PostgreSQL cluster created for the drill and deleted after,
-`scripts/drill_postgres.py`) in the `drill` environment (the demo without cooldowns, so only
-the episode dedup stands between a duplicate delivery and a second run), then plays the
+`scripts/drill_postgres.py`) in the demo environment, then plays the
 stale-data incident once per fault, a fault injected while it runs:
 
 - `none`: the baseline;
@@ -48,11 +47,11 @@ if __package__ in (None, ""):  # run as a file: make the repository importable
 
 from scripts.drill_lake import BIN, Places, prepare
 from scripts.drill_postgres import Cluster, cluster
-from scripts.incidents import STALE, Incident, stale_data
+from scripts.incidents import STALE, Incident, freshness_threshold, stale_data
 from sre.stack import Running, Shape, StackError, down, faults, up
 from sre.stack.observe import Observer
 
-ENV = "drill"  # the demo, no cooldown on the warning's rerun (pipeline/service.py)
+ENV = "demo"  # its cooldowns count from a run's end, so duplicates after it test the dedup
 OUTAGE = 30.0  # seconds the state database is down in the database-outage fault
 EXECUTED = ("success", "failed", "timed_out")  # runs that carried out their action
 ALL = (
@@ -222,10 +221,14 @@ def play(cell: Stack, db: Cluster, places: Places, fault: str) -> dict[str, Any]
     refused = _unavailable(cell[0]) - answered_before
     late = incident is not None and chosen & {"late-resolve"}
     replayed = _replay_late(cell, incident) if incident is not None and late else []
-    # The incident ends here. The demo's data goes stale again 20 s after a fix unless the
-    # pipeline runs: a run after this is the next incident's, not a second one of this.
+    # The incident ends here, or earlier: the demo's data goes stale again its freshness
+    # objective (20 s) after a fix, as nothing schedules the pipeline, so a run that starts
+    # later than that after the first fix is the next period's, not a second one of this.
     until = time.time()
     obs = Observer(cell[0])
+    fixed = [r["finished_at"] for r in obs.runs(started) if r["outcome"] == "success"]
+    if fixed:
+        until = min(until, min(fixed) + freshness_threshold())
     _settled(obs, started, until)
     # Every run of the incident, of any alert: when the fix is late (the database down), the
     # stale data escalates and PipelineDataCritical fires beside PipelineDataStale with the

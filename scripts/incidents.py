@@ -113,7 +113,7 @@ def stale_data(stack: Running, places: Places, *, timeout: float = 90.0) -> Inci
     """The schedule stops after one last run while a new drop lands; the freshness alert must
     make the engine rerun the pipeline, which publishes the waiting drop."""
     obs = Observer(stack)
-    threshold = _freshness_threshold()
+    threshold = freshness_threshold()
     incident = Incident(Timeline(f"Incident 1: stale data (stale after {threshold:g} s)"))
     since = time.time()
     done = pipeline("run", env=stack.env)
@@ -155,7 +155,7 @@ def _cooldown() -> float:
     return float(max(p.limits.cooldown for p in service.remediation))
 
 
-def _freshness_threshold() -> float:
+def freshness_threshold() -> float:
     service = SERVICE.resolved(SERVICE.environment("demo"))
     slo = next(s for s in service.slos if s.name == FRESHNESS)
     return float(slo.objective * slo.unit)
