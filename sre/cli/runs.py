@@ -157,18 +157,8 @@ def undo(
         outcome="undone" if outcome.ok else run["outcome"],
         result={**(run["result"] or {}), "undo": outcome.detail},
     )
-    store.record(
-        time.time(),
-        alertname=run["alertname"],
-        fingerprint=run["fingerprint"],
-        episode=run["episode"],
-        action=run["action"],
-        target=run["target"],
-        outcome="undone" if outcome.ok else "undo_failed",
-        reason=outcome.detail,
-        actor=who,
-        run=run_id,
-    )
+    verdict = "undone" if outcome.ok else "undo_failed"
+    store.record_run(time.time(), {**run, "id": run_id}, verdict, outcome.detail, who)
     if not outcome.ok:
         fail(f"undo of run {run_id} failed: {outcome.detail}", ExitCode.FAILED)
     click.echo(f"run {run_id} undone: {outcome.detail}")

@@ -134,15 +134,4 @@ def expire_due(engine: RemediationEngine) -> list[int]:
 def _audit(
     engine: RemediationEngine, run: dict[str, Any], outcome: str, reason: str, who: str
 ) -> None:
-    engine.store.record(
-        engine.clock(),
-        alertname=run["alertname"],
-        fingerprint=run["fingerprint"],
-        episode=run["episode"],
-        action=run["action"],
-        target=run["target"],
-        outcome=outcome,
-        reason=reason,
-        actor=who,
-        run=run["id"],
-    )
+    engine.store.record_run(engine.clock(), run, outcome, reason, who)

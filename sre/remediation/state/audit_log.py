@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,6 +24,20 @@ class AuditLog:
             values["plan"] = json.dumps(values["plan"])
         with transaction(self.db) as conn:
             conn.execute(audit.insert().values(at=now, service=self.service or None, **values))
+
+    def record_run(
+        self, now: float, run: Mapping[str, Any], outcome: str, reason: str, actor: str
+    ) -> None:
+        """Audit what a human (or the server for one) did to a recorded run."""
+        keys = ("alertname", "fingerprint", "episode", "action", "target")
+        self.record(
+            now,
+            **{k: run[k] for k in keys},
+            outcome=outcome,
+            reason=reason,
+            actor=actor,
+            run=run["id"],
+        )
 
     def refused_at_admission(self, delivery: int, fingerprint: str, action: str) -> bool:
         with transaction(self.db) as conn:
