@@ -346,6 +346,7 @@ def simulate(
             stale=stale,
             now=time.time(),
             max_runs_per_minute=30,
+            since=min(alert.starts_at.timestamp(), time.time()),
         )
         for verdict in evaluate(alert, service.remediation, facts, registry):
             entry: dict[str, Any] = {

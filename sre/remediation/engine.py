@@ -16,14 +16,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sre.errors import SreError, UnsafeTarget
+from sre.errors import SreError, StateError, UnsafeTarget
 from sre.remediation.decisions import Decisions, safe_reason
 from sre.remediation.evaluate import Verdict, evaluate, over_blast_radius, targets_of
 from sre.remediation.metrics import RemediationMetrics
 from sre.remediation.payload import Alert, Notification, alert_json, parse
 from sre.remediation.recovery import Recovery
 from sre.remediation.registry import Registry
-from sre.remediation.run import Runner, make_plan
+from sre.remediation.run import Runner, durably, make_plan
 from sre.remediation.state import StateStore
 from sre.remediation.state.schema import MAX_ATTEMPTS
 from sre.spec.remediation import RemediationPolicy
@@ -182,14 +182,19 @@ class RemediationEngine(Decisions):
             stale=bool(chosen) and episode is None,
             now=self.clock(),
             max_runs_per_minute=self.max_runs_per_minute,
+            since=episode.starts_at if episode else None,
         )
         acting: list[tuple[int, RemediationPolicy, str, Alert, int]] = []
-        for verdict in evaluate(alert, policies, facts, self.registry):
-            run = self._settle(delivery, alert, episode.id if episode else None, verdict)
-            if run is not None and verdict.policy is not None and episode is not None:
-                acting.append((run, verdict.policy, verdict.target, alert, episode.id))
-        if acting:
-            self.dispatch_runs(acting)
+        try:
+            for verdict in evaluate(alert, policies, facts, self.registry):
+                run = self._settle(delivery, alert, episode.id if episode else None, verdict)
+                if run is not None and verdict.policy is not None and episode is not None:
+                    acting.append((run, verdict.policy, verdict.target, alert, episode.id))
+        finally:
+            # A run once recorded goes ahead whatever fails after it: its episode now has a
+            # run, so a retry of this delivery would never start it (found by the HA drill).
+            if acting:
+                self.dispatch_runs(acting)
 
     def _settle(
         self, delivery: int, alert: Alert, episode: int | None, verdict: Verdict
@@ -245,16 +250,22 @@ class RemediationEngine(Decisions):
             reason = "this episode already has a run"
             self._refuse(alert, episode, policy, "skipped_duplicate", reason, target)
             return None
-        self.audit(
-            alert,
-            episode,
-            policy,
-            verdict.outcome,
-            verdict.reason,
-            target=target,
-            run=run,
-            plan=plan,
-        )
+        try:
+            durably(
+                lambda: self.audit(
+                    alert,
+                    episode,
+                    policy,
+                    verdict.outcome,
+                    verdict.reason,
+                    target=target,
+                    run=run,
+                    plan=plan,
+                ),
+                f"run {run}'s decision",
+            )
+        except StateError as exc:  # the run is recorded: it goes ahead without this record
+            log.error("run %s: its decision was not recorded: %s", run, exc)
         if not acting:
             self.metrics.remediations.labels(policy.action, verdict.outcome).inc()
             return None

@@ -5,8 +5,9 @@ come from (the worker opens the episode first; simulate only looks). Nothing her
 store, a clock or the network. Checks run in this order, and the first that says no wins:
 
 1. the action's own target validator (labels are untrusted): `refused_target`;
-2. a stale copy of an episode already resolved, or a run this episode already has:
-   `skipped_duplicate`;
+2. a stale copy of an episode already resolved, a run this episode already has, or a run of
+   the same action on the same target that succeeded after this firing period began (it did
+   this period's work, whichever alert asked for it): `skipped_duplicate`;
 3. the kill switch (`paused`), the policy's mode `off`;
 4. an open circuit, the cooldown, the daily attempt budget (which opens the circuit):
    `blocked_circuit`, `skipped_cooldown`;
@@ -52,6 +53,7 @@ class KeyFacts:
     attempts_today: int = 0  # runs that acted in the last 24 h
     episode_has_run: bool = False  # this alert's episode already has a run of it
     in_progress: bool = False  # a run of this action on this target is going now
+    covered_by: int | None = None  # a run that succeeded after this firing period began
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +117,9 @@ def _one(policy: RemediationPolicy, target: str, facts: Facts, acting: int) -> V
         return no("skipped_duplicate", "stale delivery: this firing predates its resolution")
     if key.episode_has_run:
         return no("skipped_duplicate", "this episode already has a run")
+    if key.covered_by is not None:
+        covered = f"run {key.covered_by} succeeded after this firing period began"
+        return no("skipped_duplicate", covered)
     if "*" in facts.paused or policy.action in facts.paused:
         return no("paused", "the kill switch is on (sre resume to lift it)")
     if policy.mode == "off":

@@ -25,8 +25,10 @@ def gather(
     stale: bool,
     now: float,
     max_runs_per_minute: int,
+    since: float | None = None,
 ) -> Facts:
-    """Everything `evaluate` needs about this alert's (action, target) keys."""
+    """Everything `evaluate` needs about this alert's (action, target) keys; `since` is when
+    the alert's firing period began."""
     mine = runs.c.service == service
     found: dict[tuple[str, str], KeyFacts] = {}
     with transaction(db) as conn:
@@ -72,7 +74,21 @@ def gather(
                 ).first()
                 is not None
             )
+            # A run that succeeded after this firing period began did this period's work, even
+            # for another alert (an escalation whose delivery arrived after the fix).
+            covered = None
+            if since is not None:
+                covered = conn.execute(
+                    sa.select(sa.func.max(runs.c.id)).where(
+                        key, runs.c.outcome == "success", runs.c.finished_at >= since
+                    )
+                ).scalar()
             found[(action, target)] = KeyFacts(
-                circuit is not None, last, int(today or 0), has, in_progress=busy is not None
+                circuit is not None,
+                last,
+                int(today or 0),
+                has,
+                in_progress=busy is not None,
+                covered_by=covered,
             )
     return Facts(now, stale, paused, int(recent or 0), max_runs_per_minute, found)

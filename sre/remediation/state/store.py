@@ -182,6 +182,7 @@ class StateStore(Controls, AuditLog, Retries, Approvals):
         stale: bool,
         now: float,
         max_runs_per_minute: int,
+        since: float | None = None,
     ) -> Facts:
         """Everything `evaluate` needs about this alert's (action, target) keys."""
         return gather(
@@ -193,6 +194,7 @@ class StateStore(Controls, AuditLog, Retries, Approvals):
             stale=stale,
             now=now,
             max_runs_per_minute=max_runs_per_minute,
+            since=since,
         )
 
     # -- runs -----------------------------------------------------------------------------------

@@ -8,7 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sre.errors import StateError
+
 from .fakes import (
+    T0,
     Recorder,
     alert,
     deliver,
@@ -46,7 +49,7 @@ def test_repeats_and_replica_copies_of_one_episode_join_it(tmp_path: Path) -> No
 
 
 def test_a_new_firing_after_resolve_is_a_new_episode(tmp_path: Path) -> None:
-    recorder, clock = Recorder(), [1_800_000_000.0]
+    recorder, clock = Recorder(), [T0.timestamp()]
     engine = make_engine(tmp_path, recorder=recorder, clock=clock)
     deliver(engine, payload(alert(starts=later(0))))
     deliver(engine, payload(alert(status="resolved", starts=later(0), ends=later(60))))
@@ -92,7 +95,7 @@ def test_modes_other_than_auto_never_apply(
 
 
 def test_cooldown_then_budget_open_the_circuit(tmp_path: Path) -> None:
-    clock = [1_800_000_000.0]
+    clock = [T0.timestamp()]
     recorder = Recorder()
     engine = make_engine(
         tmp_path, policy(cooldown=600, max_attempts_per_day=2), recorder=recorder, clock=clock
@@ -239,7 +242,7 @@ def test_quarantine_and_restore_never_overlap_on_silver(tmp_path: Path) -> None:
 def test_two_services_on_one_state_database_never_share_a_circuit(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'shared.db'}"
     budget = policy(max_attempts_per_day=1, cooldown=1)
-    clock = [1_800_000_000.0]
+    clock = [T0.timestamp()]
     orders = make_engine(tmp_path, budget, db=db, service="orders-etl", clock=clock)
     potato = make_engine(tmp_path, budget, db=db, service="potato-pipeline", clock=clock)
     deliver(orders, payload(alert("0a1", starts=later(0))))
@@ -257,7 +260,7 @@ def test_a_run_in_progress_holds_the_cooldown_of_its_action_and_target(tmp_path:
     """Found by the HA drill: the warning's run waited out a database outage, the critical
     escalation fired meanwhile, and its cooldown, counted from the warning run's start, had
     passed: the same pipeline was rerun twice for one incident."""
-    recorder, clock = Recorder(), [1_800_000_000.0]
+    recorder, clock = Recorder(), [T0.timestamp()]
     engine = make_engine(
         tmp_path,
         policy("PipelineDataStale"),
@@ -267,13 +270,79 @@ def test_a_run_in_progress_holds_the_cooldown_of_its_action_and_target(tmp_path:
     )
     run = running_run(engine, started_at=clock[0])  # the warning's run, still going
     clock[0] += 60  # far past the 1 s cooldown, counted from its start
-    critical = alert("def456", name="PipelineDataCritical", severity="critical")
+    critical = alert("def456", name="PipelineDataCritical", severity="critical", starts=later(30))
     deliver(engine, payload(critical))
     assert outcomes(engine)[-1] == "skipped_cooldown" and recorder.applied == []
     engine.store.finish(run, "success", {}, clock[0])
     clock[0] += 0.5  # the cooldown runs from the run's end
-    deliver(engine, payload(critical))
+    again = alert("def789", name="PipelineDataCritical", severity="critical", starts=later(61))
+    deliver(engine, payload(again))
     assert outcomes(engine)[-1] == "skipped_cooldown" and recorder.applied == []
     clock[0] += 1
-    deliver(engine, payload(critical))
+    deliver(engine, payload(again))
     assert len(recorder.applied) == 1
+
+
+def test_a_firing_period_that_began_before_a_fix_finished_is_covered_by_it(
+    tmp_path: Path,
+) -> None:
+    """Found by the HA drill: the critical escalation began during the warning's run, its
+    delivery waited out a database outage and arrived 9 s after the fix, past the cooldown:
+    the same pipeline was rerun for one incident. A new period after the fix still acts."""
+    recorder, clock = Recorder(), [T0.timestamp()]
+    engine = make_engine(
+        tmp_path,
+        policy("PipelineDataStale"),
+        policy("PipelineDataCritical"),
+        recorder=recorder,
+        clock=clock,
+    )
+    run = running_run(engine, started_at=clock[0])
+    clock[0] += 40
+    engine.store.finish(run, "success", {}, clock[0])
+    clock[0] += 9  # far past the 1 s cooldown
+    critical = alert("def456", name="PipelineDataCritical", severity="critical", starts=later(30))
+    deliver(engine, payload(critical))
+    assert outcomes(engine)[-1] == "skipped_duplicate" and recorder.applied == []
+    [audit] = [a for a in engine.store.audit() if a["outcome"] == "skipped_duplicate"]
+    assert f"run {run} succeeded after this firing period began" in audit["reason"]
+    deliver(
+        engine,
+        payload(
+            alert(
+                "def456",
+                status="resolved",
+                name="PipelineDataCritical",
+                starts=later(30),
+                ends=later(49),
+            )
+        ),
+    )
+    clock[0] += 60
+    deliver(engine, payload(alert("def456", name="PipelineDataCritical", starts=later(100))))
+    assert len(recorder.applied) == 1  # a period that began after the fix is new work
+
+
+def test_a_run_recorded_just_before_the_database_went_away_still_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by the HA drill: the run's row was written, the database then shut down before its
+    decision was recorded, the delivery failed and its retry found the episode with a run:
+    nothing ever started it, and `in_progress` refused every later alert for the pipeline."""
+    recorder = Recorder()
+    engine = make_engine(tmp_path, recorder=recorder)
+    record, failures = engine.store.record, []
+
+    def flaky(now: float, **row: object) -> None:
+        if row.get("run") is not None and not failures:
+            failures.append(row)
+            raise StateError("state store failed: terminating connection")
+        record(now, **row)
+
+    monkeypatch.setattr(engine.store, "record", flaky)
+    monkeypatch.setattr("sre.remediation.run.time.sleep", lambda s: None)
+    deliver(engine, payload(alert()))
+    assert failures and len(recorder.applied) == 1
+    [run] = engine.store.runs()
+    assert (run["state"], run["outcome"]) == ("done", "success")
+    assert "act" in outcomes(engine)  # recorded on the second try

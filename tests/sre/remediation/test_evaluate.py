@@ -67,6 +67,12 @@ CASES = [
         facts(key=KeyFacts(episode_has_run=True)),
         "skipped_duplicate",
     ),
+    (
+        "a period a successful run of the same work finished in is covered, past any cooldown",
+        policy(cooldown=0),
+        facts(key=KeyFacts(last_run_at=NOW - 700, covered_by=7)),
+        "skipped_duplicate",
+    ),
     ("an open circuit blocks", policy(), facts(key=KeyFacts(circuit_open=True)), "blocked_circuit"),
     (
         "a run within the cooldown is skipped",
