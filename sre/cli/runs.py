@@ -126,6 +126,12 @@ runs.add_command(reject)
 @location_options
 @click.option("--by", "who", default="on-call", show_default=True)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Undo a run still recorded as running (its replica was killed and no replica has "
+    "recovered it yet). Never while that replica is alive: the action may still be at work.",
+)
 def undo(
     run_id: int,
     state_url: str,
@@ -135,8 +141,11 @@ def undo(
     prometheus: str | None,
     who: str,
     yes: bool,
+    force: bool,
 ) -> None:
-    """Reverse a run from its undo record (quarantine: move objects back; restore: old pointer)."""
+    """Reverse a run from its undo record (quarantine: move the objects back; restore: delete
+    the files it put back). The record is saved before the action changes anything and after
+    every step, so a run killed half-way is undone too."""
     store = open_state_store(state_url)
     run = store.run(run_id)
     if run is None:
@@ -146,14 +155,22 @@ def undo(
         fail(
             f"run {run_id} ({run['action']}, {run['outcome']}) has no undo record", ExitCode.FAILED
         )
+    if run["state"] == "running" and not force:
+        fail(
+            f"run {run_id} is still running (owner {run.get('owner') or '?'}): undo it when it "
+            "has ended, or with --force once that replica is gone",
+            ExitCode.FAILED,
+        )
     if not yes:
         click.confirm(f"undo {run['action']} of {run['target']} (run {run_id})?", abort=True)
     try:
         outcome = action.undo(run["undo"], deps_from(lake, quarantine, backup, prometheus))
     except SreError as exc:
         fail(str(exc), ExitCode.FAILED)
+    ended = {"state": "done", "finished_at": time.time()} if run["state"] == "running" else {}
     store.update(
         run_id,
+        **ended,
         outcome="undone" if outcome.ok else run["outcome"],
         result={**(run["result"] or {}), "undo": outcome.detail},
     )

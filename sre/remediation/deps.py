@@ -17,7 +17,7 @@ from sre.errors import RemediationError
 from sre.remediation.payload import Alert
 from sre.storage import ObjectStore
 
-__all__ = ["Checkpoint", "Deps", "PostCheck", "Stores"]
+__all__ = ["NOWHERE", "Checkpoint", "Deps", "PostCheck", "Stores"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +50,9 @@ class Checkpoint:
 
     def progress(self, doc: Mapping[str, Any]) -> None:
         return None
+
+
+NOWHERE = Checkpoint()  # keeps nothing: for an action's functions called with no run
 
 
 def _utcnow() -> datetime:

@@ -2,8 +2,9 @@
 
 Every object is copied to `<incident>/<original key>` in the quarantine store with its
 provenance, and each copy is read back (size and sha256) before any original is deleted. The undo
-record lists every planned object; it is saved in the quarantine store at `<incident>/_undo.json`
-before anything moves and after the run, so a run can be reversed from there alone.
+record lists every planned object; it is saved in the run's row before anything moves and after
+every step (so `sre runs undo` works after a kill at any point), and at `<incident>/_undo.json`
+in the quarantine store before and after the copies and at the end, to undo from there alone.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from sre.remediation.action import (
     Stores,
     Verification,
 )
+from sre.remediation.deps import NOWHERE, Checkpoint
 from sre.remediation.payload import Alert
 from sre.remediation.quarantine_store import load_undo, save, save_quietly, undo_key
 from sre.remediation.transfer import (
@@ -45,17 +47,8 @@ DATA_LOCK = "data:silver"  # quarantine, restore and backup never overlap
 
 log = logging.getLogger(__name__)
 
-__all__ = [
-    "ACTION",
-    "Quarantine",
-    "apply",
-    "check_prefix",
-    "inventory",
-    "load_undo",
-    "plan",
-    "undo",
-    "verify",
-]
+__all__ = ["ACTION", "Quarantine", "apply", "check_prefix", "inventory", "load_undo", "plan"]
+__all__ += ["undo", "verify"]
 
 
 def check_prefix(prefix: str) -> str:
@@ -112,8 +105,11 @@ def plan(prefix: str, objects: Sequence[ObjectInfo], *, incident: str) -> Plan:
     return Plan(ACTION, prefix, (record, *copies, *deletes), notes)
 
 
-def apply(plan: Plan, stores: Stores, *, incident: str, now: datetime) -> Outcome:
-    """Copy, read back, then delete; on a storage error stop and return the partial record."""
+def apply(
+    plan: Plan, stores: Stores, *, incident: str, now: datetime, keep: Checkpoint = NOWHERE
+) -> Outcome:
+    """Copy, read back, then delete; on a storage error stop and return the partial record.
+    `keep` gets the undo record before anything moves and after every step (see above)."""
     _check(plan, incident)
     copies = [s for s in plan.steps if s.op == "copy"]
     deletes = [s for s in plan.steps if s.op == "delete"]
@@ -143,6 +139,7 @@ def apply(plan: Plan, stores: Stores, *, incident: str, now: datetime) -> Outcom
                 "state": "pending",
             }
         record["items"] = list(items.values())
+        keep.undo(record)
         save(stores.quarantine, record)
         for step in copies:
             with fetched(stores.lake, step.src) as source:
@@ -156,13 +153,16 @@ def apply(plan: Plan, stores: Stores, *, incident: str, now: datetime) -> Outcom
                 held = place(stores.quarantine, source, step.dst, metadata=provenance)
             items[step.src].update(size=held.size, sha256=held.sha256, state="copied")
             done.append(Step("copy", step.src, step.dst, "quarantine", held.size, held.sha256))
+            keep.undo(record)
         record["state"] = "copied"
         save(stores.quarantine, record)
         for step in deletes:
             stores.lake.delete(step.src)
             items[step.src]["state"] = "deleted"
             done.append(step)
+            keep.undo(record)
         record["state"] = "done"
+        keep.undo(record)
         save(stores.quarantine, record)
     except SreError as exc:
         record["state"] = "partial"
@@ -307,7 +307,8 @@ class Quarantine(BaseAction):
         return plan(target, facts, incident=incident)
 
     def apply(self, plan: Plan, params: Params, deps: Deps, incident: str) -> Outcome:
-        return apply(plan, deps.need_stores(ACTION), incident=incident, now=deps.now())
+        stores = deps.need_stores(ACTION)
+        return apply(plan, stores, incident=incident, now=deps.now(), keep=deps.checkpoint)
 
     def verify(
         self, plan: Plan, outcome: Outcome, params: Params, deps: Deps, alert: Alert

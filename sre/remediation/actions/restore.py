@@ -31,6 +31,7 @@ from sre.remediation.action import (
 )
 from sre.remediation.actions.quarantine import DATA_LOCK
 from sre.remediation.backups import BackupRecord, Problem
+from sre.remediation.deps import NOWHERE, Checkpoint
 from sre.remediation.payload import Alert
 from sre.remediation.transfer import check_incident, transfer
 from sre.storage.delta import Location, location, open_table, recorded_checksums, verify_table
@@ -179,8 +180,10 @@ def plan_from(stores: Stores, target: str, *, incident: str) -> Plan:
     return plan(inventory(stores, target), incident=incident)
 
 
-def apply(plan: Plan, stores: Stores, *, incident: str) -> Outcome:
-    """Copy each file back (checked), refusing any that is in the lake again."""
+def apply(plan: Plan, stores: Stores, *, incident: str, keep: Checkpoint = NOWHERE) -> Outcome:
+    """Copy each file back (checked), refusing any that is in the lake again. `keep.undo(record)`
+    saves the undo record (the engine: in the run's row) before each file is written, so undo
+    after a kill at any point deletes every file this run may have put back."""
     check_incident(incident, action=ACTION)
     if plan.action != ACTION:
         raise RemediationError(
@@ -205,6 +208,7 @@ def apply(plan: Plan, stores: Stores, *, incident: str) -> Outcome:
                     target=plan.target,
                 )
             record["written"].append(step.dst)
+            keep.undo(record)
             transfer(stores.backup, step.src, stores.lake, step.dst, expect_sha256=step.sha256)
             done.append(step)
     except SreError as exc:
@@ -273,7 +277,7 @@ class Restore(BaseAction):
         return plan(facts, incident=incident)
 
     def apply(self, plan: Plan, params: Params, deps: Deps, incident: str) -> Outcome:
-        return apply(plan, deps.need_stores(ACTION), incident=incident)
+        return apply(plan, deps.need_stores(ACTION), incident=incident, keep=deps.checkpoint)
 
     def verify(
         self, plan: Plan, outcome: Outcome, params: Params, deps: Deps, alert: Alert

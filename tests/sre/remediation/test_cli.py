@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from sre.cli import main
+from sre.remediation.action import Stores
+from sre.remediation.actions import quarantine
+from sre.remediation.deps import Checkpoint
+from sre.remediation.state import StateStore
 from sre.storage import LocalStore
 
-from .conftest import contents, data_files, write_silver
+from .conftest import NOW, contents, data_files, write_silver
 from .fakes import alert, payload
 
 
@@ -174,3 +180,50 @@ def test_tables_lists_each_delta_table_and_exits_1_on_a_damaged_file(
     store.write_bytes(victim, b"not the bytes that were written")
     code, out, _ = sre("tables", lake)
     assert code == 1 and victim in out and "1 problem(s)" in out
+
+
+def test_a_run_killed_mid_quarantine_is_undone_only_with_force(places: dict[str, str]) -> None:
+    """What a replica killed half-way leaves: the run `running`, its undo record saved by the
+    checkpoint before the deletes, some originals gone. Undo waits for recovery unless forced."""
+    lake = LocalStore(Path(places["--lake"]))
+    held = LocalStore(Path(places["--quarantine"]), create=True)
+    stores = Stores(lake, held, LocalStore(Path(places["--backup"]), create=True))
+    before = contents(lake)
+    prefix = "silver/weight_daily/"
+    plan = quarantine.plan(prefix, quarantine.inventory(stores, prefix), incident="ab12-1")
+    saved: list[dict[str, Any]] = []
+    store = StateStore.open(places["--state"], owner="gone-replica")
+    run = store.open_run(
+        {
+            "action": "quarantine",
+            "target": prefix,
+            "fingerprint": "ab12",
+            "episode": 1,
+            "alertname": "PipelineDataCorrupted",
+            "mode": "auto",
+            "state": "running",
+            "attempt": 1,
+            "started_at": 1.0,
+        }
+    )
+    assert run is not None
+    first_delete = next(s for s in plan.steps if s.op == "delete")
+
+    class KilledAfterTheFirstDelete(Checkpoint):
+        def undo(self, doc: Mapping[str, Any]) -> None:
+            saved.append(json.loads(json.dumps(doc)))
+            store.update(run, undo=saved[-1])
+            if any(i["state"] == "deleted" for i in saved[-1]["items"]):
+                raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        quarantine.apply(plan, stores, incident="ab12-1", now=NOW, keep=KilledAfterTheFirstDelete())
+    assert not lake.exists(first_delete.src)
+
+    code, _, err = sre("runs", "undo", str(run), "--yes", places=places)
+    assert code == 1 and "still running (owner gone-replica)" in err
+    assert not lake.exists(first_delete.src)  # refused: nothing touched
+    code, out, _ = sre("runs", "undo", str(run), "--yes", "--force", places=places)
+    assert code == 0, out
+    assert contents(lake) == before
+    assert store.run(run)["state"] == "done"
