@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sre.errors import StateError
+from sre.remediation.engine import RemediationEngine
 
 from .fakes import (
     T0,
@@ -256,10 +257,8 @@ def test_two_services_on_one_state_database_never_share_a_circuit(tmp_path: Path
     assert orders.store.backlog() == potato.store.backlog() == 0
 
 
-def test_a_run_in_progress_holds_the_cooldown_of_its_action_and_target(tmp_path: Path) -> None:
-    """Found by the HA drill: the warning's run waited out a database outage, the critical
-    escalation fired meanwhile, and its cooldown, counted from the warning run's start, had
-    passed: the same pipeline was rerun twice for one incident."""
+def warning_and_critical(tmp_path: Path) -> tuple[Recorder, list[float], RemediationEngine]:
+    """An engine whose warning and critical staleness alerts rerun the same pipeline."""
     recorder, clock = Recorder(), [T0.timestamp()]
     engine = make_engine(
         tmp_path,
@@ -268,6 +267,14 @@ def test_a_run_in_progress_holds_the_cooldown_of_its_action_and_target(tmp_path:
         recorder=recorder,
         clock=clock,
     )
+    return recorder, clock, engine
+
+
+def test_a_run_in_progress_holds_the_cooldown_of_its_action_and_target(tmp_path: Path) -> None:
+    """Found by the HA drill: the warning's run waited out a database outage, the critical
+    escalation fired meanwhile, and its cooldown, counted from the warning run's start, had
+    passed: the same pipeline was rerun twice for one incident."""
+    recorder, clock, engine = warning_and_critical(tmp_path)
     run = running_run(engine, started_at=clock[0])  # the warning's run, still going
     clock[0] += 60  # far past the 1 s cooldown, counted from its start
     critical = alert("def456", name="PipelineDataCritical", severity="critical", starts=later(30))
@@ -289,14 +296,7 @@ def test_a_firing_period_that_began_before_a_fix_finished_is_covered_by_it(
     """Found by the HA drill: the critical escalation began during the warning's run, its
     delivery waited out a database outage and arrived 9 s after the fix, past the cooldown:
     the same pipeline was rerun for one incident. A new period after the fix still acts."""
-    recorder, clock = Recorder(), [T0.timestamp()]
-    engine = make_engine(
-        tmp_path,
-        policy("PipelineDataStale"),
-        policy("PipelineDataCritical"),
-        recorder=recorder,
-        clock=clock,
-    )
+    recorder, clock, engine = warning_and_critical(tmp_path)
     run = running_run(engine, started_at=clock[0])
     clock[0] += 40
     engine.store.finish(run, "success", {}, clock[0])

@@ -50,27 +50,28 @@ class Kept(Checkpoint):
         self.record = json.loads(json.dumps(doc))
 
 
-def stopped(stores: Stores, nth: int, act: Callable[[Stores, Deps], object]) -> Kept:
-    """Run `act` on stores that die before their `nth` change; returns what it had saved."""
-    count, kept = [0], Kept()
-    dying = replace(
+def dying(stores: Stores, count: list[int], nth: int) -> Stores:
+    """`stores` whose lake and quarantine die before their `nth` change (0: never), counted in
+    `count`."""
+    return replace(
         stores,
         lake=DiesAt(stores.lake, count, nth),
         quarantine=DiesAt(stores.quarantine, count, nth),
     )
+
+
+def stopped(stores: Stores, nth: int, act: Callable[[Stores, Deps], object]) -> Kept:
+    """Run `act` on stores that die before their `nth` change; returns what it had saved."""
+    kept, doomed = Kept(), dying(stores, [0], nth)
     with contextlib.suppress(Killed):
-        act(dying, Deps(stores=dying, checkpoint=kept, now=lambda: NOW))
+        act(doomed, Deps(stores=doomed, checkpoint=kept, now=lambda: NOW))
     return kept
 
 
 def changes(stores: Stores, act: Callable[[Stores, Deps], object]) -> int:
     """How many changes a whole run of `act` makes (a first run that nothing stops)."""
     count = [0]
-    counting = replace(
-        stores,
-        lake=DiesAt(stores.lake, count, 0),
-        quarantine=DiesAt(stores.quarantine, count, 0),
-    )
+    counting = dying(stores, count, 0)
     act(counting, Deps(stores=counting, now=lambda: NOW))
     return count[0]
 
