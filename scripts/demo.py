@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  Alertmanager:     {stack.urls['alertmanager']}/#/alerts{up_now}")
         print(f"  remediation runs: {sre} runs list --state {stack.state_url}")
         print(f"  one run, audited: {sre} runs show RUN --state {stack.state_url}")
-        print(f"  audit log:        {sre} runs audit --state {stack.state_url}")
+        print(f"  audit log:        {sre} audit list --state {stack.state_url}")
         print(f"  quarantine:       {places.quarantine}   backups: {places.backup}")
         print(f"  stack logs:       {spec.folder / 'logs'}")
         print("  runbook site:     .venv/bin/mkdocs serve, then http://127.0.0.1:8000/potato-pipeline/runbook/")

@@ -39,17 +39,20 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 if __package__ in (None, ""):  # run as a file: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from pipeline import ledger
 from scripts.drill_lake import BIN, Places, prepare
 from scripts.drill_postgres import Cluster, cluster
 from scripts.incidents import STALE, Incident, freshness_threshold, stale_data
 from sre.stack import Running, Shape, StackError, down, faults, up
 from sre.stack.observe import Observer
+from sre.storage import LocalStore
 
 ENV = "demo"  # its cooldowns count from a run's end, so duplicates after it test the dedup
 OUTAGE = 30.0  # seconds the state database is down in the database-outage fault
@@ -224,11 +227,14 @@ def play(cell: Stack, db: Cluster, places: Places, fault: str) -> dict[str, Any]
     # The incident ends here, or earlier: the demo's data goes stale again its freshness
     # objective (20 s) after a fix, as nothing schedules the pipeline, so a run that starts
     # later than that after the first fix is the next period's, not a second one of this.
+    # The fix is when the pipeline succeeded (its own ledger), not when the run recording it
+    # finished: with the database down, that record waits out the outage while the data
+    # already ages towards the next period.
     until = time.time()
     obs = Observer(cell[0])
-    fixed = [r["finished_at"] for r in obs.runs(started) if r["outcome"] == "success"]
-    if fixed:
-        until = min(until, min(fixed) + freshness_threshold())
+    fixed = _fixed_at(places, incident)
+    if fixed is not None:
+        until = min(until, fixed + freshness_threshold())
     _settled(obs, started, until)
     # Every run of the incident, of any alert: when the fix is late (the database down), the
     # stale data escalates and PipelineDataCritical fires beside PipelineDataStale with the
@@ -243,6 +249,14 @@ def play(cell: Stack, db: Cluster, places: Places, fault: str) -> dict[str, Any]
     for r in acted:
         key = (r["fingerprint"], r["episode"])
         episodes[key] = episodes.get(key, 0) + 1
+    # The unit of exactly once: one episode per fingerprint per firing period, however many
+    # copies arrived. The late-resolve fault's firing copy with a clock far ahead is the one
+    # that opens a second (its times name a new period; the pre-check keeps it from acting).
+    opened: dict[str, int] = {}
+    for e in _episodes(obs):
+        if started <= e["starts_at"] <= until:
+            opened[e["fingerprint"]] = opened.get(e["fingerprint"], 0) + 1
+    allowed = 2 if late else 1
     deliveries = obs.deliveries(started)
     audit = obs.audit(started)
     unprocessed = _unprocessed(obs, started)
@@ -267,6 +281,7 @@ def play(cell: Stack, db: Cluster, places: Places, fault: str) -> dict[str, Any]
         "executed": len(acted),
         "acted_for": sorted({r["alertname"] for r in acted}),
         "runs_per_episode": sorted(episodes.values()),
+        "episodes_per_fingerprint": sorted(opened.values()),
         "outcomes": sorted({r["outcome"] for r in acted}),
         "stopped_by_precheck": sum(r["outcome"] == "skipped_resolved" for r in runs),
         "failure": failure,
@@ -280,6 +295,7 @@ def play(cell: Stack, db: Cluster, places: Places, fault: str) -> dict[str, Any]
     }
     row["ok"] = (
         row["runs_per_episode"] == [1]
+        and all(n <= allowed for n in opened.values())
         and row["outcomes"] == ["success"]
         and unprocessed == 0
         and not lost
@@ -297,6 +313,20 @@ def play(cell: Stack, db: Cluster, places: Places, fault: str) -> dict[str, Any]
         evidence.write_text(json.dumps({"row": row, **tables}, indent=2, default=str) + "\n")
         row["evidence"] = str(evidence)
     return row
+
+
+def _fixed_at(places: Places, incident: Incident | None) -> float | None:
+    """When the first pipeline run after the incident's last scheduled one succeeded."""
+    if incident is None or "origin" not in incident.marks:
+        return None
+    origin = incident.marks["origin"]
+    done = [
+        datetime.fromisoformat(r.finished_at).timestamp()
+        for r in ledger.recent(LocalStore(places.lake), limit=50)
+        if r.status in ("success", "noop")  # what the freshness metric counts
+    ]
+    after = [t for t in done if t > origin + 0.5]
+    return min(after) if after else None
 
 
 def _inventory(places: Places) -> set[str]:
@@ -356,15 +386,17 @@ def _unprocessed(obs: Observer, since: float) -> int:
 
 def table(rows: list[dict[str, Any]]) -> str:
     head = (
-        f"{'fault':<20} {'ok':<4} {'deliv':>5} {'dups':>5} {'runs':>4} {'exec':>4} {'per ep':<7} "
+        f"{'fault':<20} {'ok':<4} {'deliv':>5} {'dups':>5} {'eps':>5} {'runs':>4} {'exec':>4} "
+        f"{'per ep':<7} "
         f"{'to act':>7} {'to res':>7}"
     )
     lines = [head, "-" * len(head)]
     for r in rows:
         per = ",".join(map(str, r["runs_per_episode"])) or "0"
+        eps = ",".join(map(str, r["episodes_per_fingerprint"])) or "0"
         lines.append(
             f"{r['fault']:<20} {'yes' if r['ok'] else 'NO':<4} {r['deliveries']:>5} "
-            f"{r['duplicates_absorbed']:>5} {r['runs']:>4} {r['executed']:>4} {per:<7} "
+            f"{r['duplicates_absorbed']:>5} {eps:>5} {r['runs']:>4} {r['executed']:>4} {per:<7} "
             f"{r['to_action_s']:>6.1f}s "
             f"{r['to_resolved_s']:>6.1f}s"
         )

@@ -33,6 +33,8 @@ def test_a_database_outage_then_every_fault_at_once_remediate_exactly_once(
     assert code == 0, (outage, row)
     # the deliveries refused while the database was down were retried and acted on, once
     assert outage["answered_503"] > 0 and outage["executed"] == 1, outage
+    # one episode per fingerprint: the copies joined the period they belong to
+    assert set(outage["episodes_per_fingerprint"]) == {1}, outage
     assert row["runs_per_episode"] == [1] and row["outcomes"] == ["success"]
     assert row["executed"] == 1
     assert {
