@@ -212,6 +212,9 @@ def _unavailable(stack: Running) -> int:
 
 def play(cell: Stack, db: Cluster, places: Places, fault: str) -> dict[str, Any]:
     chosen = set(ALL[1:-1]) if fault == "together" else {fault}
+    # The previous row's data went stale again after its fix and may have started that next
+    # period's run: let it end, so that its pipeline run cannot pass for this incident's fix.
+    _settled(Observer(cell[0]), 0.0, time.time())
     started = time.time()
     answered_before = _unavailable(cell[0])
     objects_before = _inventory(places)
@@ -287,6 +290,9 @@ def play(cell: Stack, db: Cluster, places: Places, fault: str) -> dict[str, Any]
         "failure": failure,
         "to_action_s": _since_firing(incident, "started"),
         "to_resolved_s": _since_firing(incident, "resolved"),
+        # the pipeline's fix and the end of the incident's window, from its firing
+        "fixed_s": _from_firing(incident, fixed),
+        "until_s": _from_firing(incident, until),
         "unprocessed": unprocessed,
         "objects": f"{len(objects_before)} -> {len(objects_after)}",
         "objects_lost": lost,
@@ -309,7 +315,7 @@ def play(cell: Stack, db: Cluster, places: Places, fault: str) -> dict[str, Any]
     )
     if not row["ok"]:  # what the state store saw, to read after the drill
         evidence = places.root / f"evidence-{fault}-{int(started)}.json"
-        tables = {"runs": runs, "audit": audit, "episodes": _episodes(obs)}
+        tables = {"runs": obs.runs(started), "audit": audit, "episodes": _episodes(obs)}
         evidence.write_text(json.dumps({"row": row, **tables}, indent=2, default=str) + "\n")
         row["evidence"] = str(evidence)
     return row
@@ -317,16 +323,13 @@ def play(cell: Stack, db: Cluster, places: Places, fault: str) -> dict[str, Any]
 
 def _fixed_at(places: Places, incident: Incident | None) -> float | None:
     """When the first pipeline run after the incident's last scheduled one succeeded."""
-    if incident is None or "origin" not in incident.marks:
+    if incident is None or not incident.origin_run:
         return None
-    origin = incident.marks["origin"]
-    done = [
-        datetime.fromisoformat(r.finished_at).timestamp()
-        for r in ledger.recent(LocalStore(places.lake), limit=50)
-        if r.status in ("success", "noop")  # what the freshness metric counts
-    ]
-    after = [t for t in done if t > origin + 0.5]
-    return min(after) if after else None
+    runs = ledger.recent(LocalStore(places.lake), limit=50)  # oldest first
+    ids = [r.run_id for r in runs]
+    after = runs[ids.index(incident.origin_run) + 1 :] if incident.origin_run in ids else []
+    done = [r for r in after if r.status in ("success", "noop")]  # what freshness counts
+    return datetime.fromisoformat(done[0].finished_at).timestamp() if done else None
 
 
 def _inventory(places: Places) -> set[str]:
@@ -350,9 +353,13 @@ def _episodes(obs: Observer) -> list[dict[str, Any]]:
 
 
 def _since_firing(incident: Incident | None, mark: str) -> float:
-    if incident is None or mark not in incident.marks:
+    return _from_firing(incident, None if incident is None else incident.marks.get(mark))
+
+
+def _from_firing(incident: Incident | None, at: float | None) -> float:
+    if incident is None or at is None or "firing" not in incident.marks:
         return float("nan")
-    return round(incident.marks[mark] - incident.marks["firing"], 2)
+    return round(at - incident.marks["firing"], 2)
 
 
 def _settled(obs: Observer, since: float, until: float, timeout: float = 60.0) -> None:

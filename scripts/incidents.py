@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline import integrity, silver
+from pipeline import integrity, ledger, silver
 from pipeline.context import Bookkeeping
 from pipeline.observability import conventions as c
 from pipeline.service import FRESHNESS, SERVICE
@@ -32,7 +32,8 @@ CORRUPTION_ACTIONS = ("quarantine", "restore", "command")
 @dataclass
 class Incident:
     """What one drill saw: its timeline, the canonical marks the benchmark reads, the alert's
-    fingerprint, its runs, its first delivery and the evidence the actions left."""
+    fingerprint, its runs, its first delivery, the evidence the actions left and the pipeline
+    run (ledger id) the incident began after."""
 
     timeline: Timeline
     marks: dict[str, float] = field(default_factory=dict)
@@ -41,6 +42,7 @@ class Incident:
     delivery: Delivery | None = None
     duplicate_status: int | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
+    origin_run: str = ""
 
     def mark(self, key: str, label: str, at: float) -> None:
         self.marks[key] = at
@@ -121,6 +123,9 @@ def stale_data(stack: Running, places: Places, *, timeout: float = 90.0) -> Inci
         raise SreError(f"the last scheduled run failed: {done.stderr.strip()[-500:]}")
     store = LocalStore(places.lake)
     before = silver.read(store)
+    # The last scheduled run by its ledger id: what ran after it is the fix. Its pushed
+    # timestamp alone cannot tell it from the fix when the record lands a moment later.
+    incident.origin_run = ledger.recent(store, limit=1)[-1].run_id
 
     def pushed() -> float | None:
         found = obs.query(c.LAST_SUCCESS)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,7 +31,7 @@ def test_a_database_outage_then_every_fault_at_once_remediate_exactly_once(
     drill = str(tmp_path / "drill")
     code = ha_drill.main(["--root", drill, "--faults", faults, "--json", str(rows)])
     outage, row = json.loads(rows.read_text())
-    assert code == 0, (outage, row)
+    assert code == 0, _evidence(outage, row)
     # the deliveries refused while the database was down were retried and acted on, once
     assert outage["answered_503"] > 0 and outage["executed"] == 1, outage
     # one episode per fingerprint: the copies joined the period they belong to
@@ -43,3 +44,16 @@ def test_a_database_outage_then_every_fault_at_once_remediate_exactly_once(
         "state database stopped 30 s",
     } <= set(row["injected"]), row["injected"]
     assert row["unprocessed"] == 0 and set(row["replayed"]) == {202}
+
+
+def _evidence(*rows: dict[str, Any]) -> str:
+    """The failed rows and the runs their state store saw, to read in CI's output."""
+    lines = []
+    for row in rows:
+        lines.append(json.dumps(row, default=str))
+        if "evidence" in row:
+            doc = json.loads(Path(row["evidence"]).read_text())
+            for r in doc["runs"]:
+                keys = ("id", "alertname", "episode", "owner", "state", "outcome", "started_at")
+                lines.append("  run " + " ".join(f"{k}={r.get(k)}" for k in keys))
+    return "\n".join(lines)
