@@ -59,7 +59,8 @@ def _recover(engine: RemediationEngine, run: Mapping[str, Any]) -> bool:
     if policy is not None and action is not None and run.get("progress"):
 
         def find_out() -> None:  # may wait for a child still running: on an action thread
-            outcome = action.resume(run["progress"], policy.params, engine.runner.deps)
+            deps = engine.runner.deps_for(run["id"])  # what it finds is saved with the run
+            outcome = action.resume(run["progress"], policy.params, deps)
             if outcome is None:
                 _interrupted(engine, run)
             else:

@@ -9,7 +9,9 @@ action threads, so the webhook worker keeps draining other deliveries meanwhile.
 The child's output goes to files in a folder of its own under a small supervisor process
 (`supervise.py`), and the run saves the host, pid and folder first: after `sre serve` is killed
 the child keeps running (a graceful stop leaves it running too), and the restarted server
-finds it (still running: it waits for it; finished: it records the real exit status). Only when
+finds it (still running: it waits for it; finished: it records the real exit status). The
+outcome read from the folder is saved with the run's progress before the folder is removed, so
+a kill between reading it and recording the run's end loses nothing. Only when
 that cannot be told (another host, or the child died with its supervisor) is a policy's
 `idempotent: true` used: the run is started again once, as a second attempt of the same run;
 otherwise it is recorded failed.
@@ -34,6 +36,7 @@ from typing import Any
 from sre.errors import SpecError
 from sre.remediation import bindings
 from sre.remediation.action import BaseAction, Deps, Outcome, Param, Params, Plan, Step
+from sre.remediation.deps import Checkpoint
 from sre.remediation.supervise import STATUS
 
 SUPERVISOR = "sre.remediation.supervise"
@@ -42,6 +45,7 @@ ACTION = "command"
 TIMEOUT = 3600.0
 GRACE = 5.0  # between SIGTERM and SIGKILL
 TAIL = 2000  # characters of stdout and of stderr kept with the run
+FINISHED = "finished"  # the progress key of the outcome, once read from the child's folder
 
 __all__ = ["ACTION", "TIMEOUT", "Command", "resume_supervised", "run_supervised"]
 
@@ -73,7 +77,7 @@ def _stop(child: subprocess.Popen[bytes]) -> None:
 def _outcome(
     folder: Path, shown: str, code: int | None, took: float, timed_out: str = ""
 ) -> Outcome:
-    """What the child did, from its folder; the folder is removed once read."""
+    """What the child did, from its folder (left in place: see `_settle`)."""
     if code is None:
         with contextlib.suppress(OSError, ValueError):
             code = int(json.loads((folder / STATUS).read_text())["exit"])
@@ -83,7 +87,6 @@ def _outcome(
         "exit": str(code),
         "seconds": f"{took:.2f}",
     }
-    shutil.rmtree(folder, ignore_errors=True)
     step = Step("run", src=shown, detail={"exit": str(code), "seconds": f"{took:.2f}"})
     if timed_out:
         return Outcome(False, (step,), None, timed_out, status="timed_out", evidence=evidence)
@@ -94,6 +97,38 @@ def _outcome(
         last = " | ".join((evidence["stderr"] or evidence["stdout"]).strip().splitlines()[-3:])
         return Outcome(False, (step,), None, f"exit {code}: {last}"[:2000], evidence=evidence)
     return Outcome(True, (step,), None, f"exit 0 in {took:.2f} s", evidence=evidence)
+
+
+def _settle(
+    folder: Path, outcome: Outcome, progress: Mapping[str, Any], checkpoint: Checkpoint | None
+) -> Outcome:
+    """Save the outcome with the run's progress, then remove the child's folder: whoever
+    resumes the run after a kill finds one or the other."""
+    if checkpoint is not None:
+        saved = {
+            "ok": outcome.ok,
+            "detail": outcome.detail,
+            "status": outcome.status,
+            "evidence": dict(outcome.evidence),
+        }
+        checkpoint.progress({**progress, FINISHED: saved})
+    shutil.rmtree(folder, ignore_errors=True)
+    return outcome
+
+
+def _saved_outcome(progress: Mapping[str, Any]) -> Outcome:
+    doc = progress[FINISHED]
+    evidence = {str(k): str(v) for k, v in dict(doc.get("evidence") or {}).items()}
+    detail = {"exit": evidence.get("exit", ""), "seconds": evidence.get("seconds", "")}
+    step = Step("run", src=str(progress.get("command", "")), detail=detail)
+    return Outcome(
+        bool(doc.get("ok")),
+        (step,),
+        None,
+        str(doc.get("detail", "")),
+        status=str(doc.get("status") or ""),
+        evidence=evidence,
+    )
 
 
 def run_supervised(
@@ -121,17 +156,16 @@ def run_supervised(
     except OSError as exc:
         shutil.rmtree(folder, ignore_errors=True)
         return Outcome(False, detail=f"cannot start {argv[0]}: {exc.strerror or exc}")
-    deps.checkpoint.progress(
-        {
-            "host": socket.gethostname(),
-            "pid": child.pid,
-            "pid_started": _started(child.pid),
-            "dir": str(folder),
-            "command": shown,
-            "started": time.time(),
-            "timeout": timeout,
-        }
-    )
+    progress = {
+        "host": socket.gethostname(),
+        "pid": child.pid,
+        "pid_started": _started(child.pid),
+        "dir": str(folder),
+        "command": shown,
+        "started": time.time(),
+        "timeout": timeout,
+    }
+    deps.checkpoint.progress(progress)
     try:
         child.wait(timeout=timeout)
         timed_out = ""
@@ -139,7 +173,8 @@ def run_supervised(
         _stop(child)
         timed_out = f"timed out after {timeout:g} s: killed"
     code = None if (folder / STATUS).exists() else child.returncode
-    return _outcome(folder, shown, code, time.monotonic() - started, timed_out)
+    outcome = _outcome(folder, shown, code, time.monotonic() - started, timed_out)
+    return _settle(folder, outcome, progress, deps.checkpoint)
 
 
 def _started(pid: int) -> str | None:
@@ -166,10 +201,15 @@ def _alive(pid: int, started: str | None) -> bool:
     return started is not None and _started(pid) == started
 
 
-def resume_supervised(progress: Mapping[str, Any], poll: float = 0.5) -> Outcome | None:
-    """The outcome of a child a stopped server started: waits while it still runs (up to its
-    own timeout, then kills it); None when it ran on another host or was killed with its
-    supervisor (the run is then started again if idempotent, else recorded failed)."""
+def resume_supervised(
+    progress: Mapping[str, Any], poll: float = 0.5, checkpoint: Checkpoint | None = None
+) -> Outcome | None:
+    """The outcome of a child a stopped server started: the one it saved, or waits while the
+    child still runs (up to its own timeout, then kills it); None when it ran on another host or
+    was killed with its supervisor (the run is then started again if idempotent, else recorded
+    failed)."""
+    if FINISHED in progress:
+        return _saved_outcome(progress)
     if progress.get("host") != socket.gethostname() or not progress.get("dir"):
         return None
     folder, pid, shown = Path(progress["dir"]), int(progress["pid"]), str(progress["command"])
@@ -181,11 +221,13 @@ def resume_supervised(progress: Mapping[str, Any], poll: float = 0.5) -> Outcome
         if time.time() > deadline:
             _killpg(pid, signal.SIGKILL)
             timed_out = f"timed out after {float(progress['timeout']):g} s: killed"
-            return _outcome(
-                folder, shown, None, time.time() - float(progress["started"]), timed_out
+            took = time.time() - float(progress["started"])
+            return _settle(
+                folder, _outcome(folder, shown, None, took, timed_out), progress, checkpoint
             )
         time.sleep(poll)
-    return _outcome(folder, shown, None, time.time() - float(progress["started"]))
+    took = time.time() - float(progress["started"])
+    return _settle(folder, _outcome(folder, shown, None, took), progress, checkpoint)
 
 
 class Command(BaseAction):
@@ -236,4 +278,4 @@ class Command(BaseAction):
         )
 
     def resume(self, progress: Mapping[str, Any], params: Params, deps: Deps) -> Outcome | None:
-        return resume_supervised(progress)
+        return resume_supervised(progress, checkpoint=deps.checkpoint)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from sre.errors import SpecError, UnsafeTarget
 from sre.remediation.action import Deps
-from sre.remediation.actions.command import Command, run_supervised
+from sre.remediation.actions.command import FINISHED, Command, resume_supervised, run_supervised
+from sre.remediation.deps import Checkpoint
 from sre.remediation.engine import RemediationEngine
 from sre.remediation.registry import default_registry
 from sre.remediation.worker import ActionPool, Worker
@@ -198,18 +200,42 @@ def test_another_hosts_child_cannot_be_told(tmp_path: Path) -> None:
     assert resume_supervised({"host": "elsewhere", "pid": 1, "dir": str(tmp_path)}) is None
 
 
-def test_the_run_saves_its_child_before_waiting(tmp_path: Path) -> None:
-    from sre.remediation.deps import Checkpoint
+class Saved(Checkpoint):
+    """A run's row, as far as the command writes to it: each progress document, and whether
+    the child's folder was still there when it was written."""
 
-    saved: list[dict[str, object]] = []
+    def __init__(self) -> None:
+        self.docs: list[dict[str, object]] = []
+        self.folder_there: list[bool] = []
 
-    class Keep(Checkpoint):
-        def progress(self, doc: object) -> None:
-            saved.append(dict(doc))  # type: ignore[call-overload]
+    def progress(self, doc: Mapping[str, Any]) -> None:
+        self.docs.append(dict(doc))
+        self.folder_there.append(Path(str(doc["dir"])).exists())
 
-    deps = Deps(env=dict(os.environ), checkpoint=Keep(), work=str(tmp_path))
-    outcome = run_supervised([PY, "-c", "print('hi')"], timeout=10, env=deps.env, deps=deps)
-    assert outcome.ok and outcome.evidence["stdout"].strip() == "hi"
-    [doc] = saved
-    assert {"host", "pid", "dir", "started", "timeout"} <= set(doc)
-    assert list((tmp_path / "sre-runs").iterdir()) == []  # nothing left behind
+
+def test_the_outcome_is_saved_with_the_run_before_the_childs_folder_goes(tmp_path: Path) -> None:
+    # A kill between reading the child's exit and recording the run's end must not leave a
+    # restart with neither: it would take a finished child for one killed with its supervisor.
+    saved = Saved()
+    deps = Deps(env=dict(os.environ), checkpoint=saved, work=str(tmp_path))
+    done = run_supervised([PY, "-c", "print('fixed')"], timeout=10, env=deps.env, deps=deps)
+    assert done.ok and done.evidence["stdout"].strip() == "fixed"
+    started, finished = saved.docs  # the child, before waiting for it; then what it did
+    assert {"host", "pid", "dir", "started", "timeout"} <= set(started)
+    assert FINISHED not in started and saved.folder_there == [True, True]
+    assert list((tmp_path / "sre-runs").iterdir()) == []  # removed once the outcome was saved
+    # The restart after such a kill: the child and its folder are gone, the outcome is not.
+    found = resume_supervised({**finished, "pid": 1, "pid_started": "0"}, poll=0.05)
+    assert found is not None and found.ok and found.detail == done.detail
+    assert "fixed" in found.evidence["stdout"] and found.done[0].detail["exit"] == "0"
+
+
+def test_a_restart_saves_what_it_found_before_removing_the_folder(tmp_path: Path) -> None:
+    saved = Saved()
+    progress = _orphan(tmp_path, "import sys; sys.exit(3)")
+    child = progress.pop("_child")
+    outcome = resume_supervised(progress, poll=0.05, checkpoint=saved)
+    child.wait()  # type: ignore[attr-defined]
+    assert outcome is not None and not outcome.ok and "exit 3" in outcome.detail
+    assert saved.folder_there == [True] and saved.docs[0][FINISHED]["ok"] is False  # type: ignore[index]
+    assert not Path(str(progress["dir"])).exists()
