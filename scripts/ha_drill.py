@@ -54,7 +54,9 @@ from sre.stack import Running, Shape, StackError, down, faults, up
 from sre.stack.observe import Observer
 from sre.storage import LocalStore
 
-ENV = "demo"  # its cooldowns count from a run's end, so duplicates after it test the dedup
+# The demo's settings (cooldowns count from a run's end, so duplicates after it test the dedup)
+# with a freshness objective longer than the database outage: see pipeline/service.py.
+ENV = "ha-drill"
 OUTAGE = 30.0  # seconds the state database is down in the database-outage fault
 EXECUTED = ("success", "failed", "timed_out")  # runs that carried out their action
 ALL = (
@@ -221,14 +223,14 @@ def play(cell: Stack, db: Cluster, places: Places, fault: str) -> dict[str, Any]
     failure = ""
     with Injector(cell, db, chosen) as injector:
         try:
-            incident: Incident | None = stale_data(cell[0], places, timeout=120)
+            incident: Incident | None = stale_data(cell[0], places, timeout=180, env=ENV)
         except StackError as exc:  # a row that says so, with its evidence, not a traceback
             incident, failure = None, str(exc)
     refused = _unavailable(cell[0]) - answered_before
     late = incident is not None and chosen & {"late-resolve"}
     replayed = _replay_late(cell, incident) if incident is not None and late else []
     # The incident ends here, or earlier: the demo's data goes stale again its freshness
-    # objective (20 s) after a fix, as nothing schedules the pipeline, so a run that starts
+    # objective (90 s here) after a fix, as nothing schedules the pipeline, so a run that starts
     # later than that after the first fix is the next period's, not a second one of this.
     # The fix is when the pipeline succeeded (its own ledger), not when the run recording it
     # finished: with the database down, that record waits out the outage while the data
@@ -237,7 +239,7 @@ def play(cell: Stack, db: Cluster, places: Places, fault: str) -> dict[str, Any]
     obs = Observer(cell[0])
     fixed = _fixed_at(places, incident)
     if fixed is not None:
-        until = min(until, fixed + freshness_threshold())
+        until = min(until, fixed + freshness_threshold(ENV))
     _settled(obs, started, until)
     # Every run of the incident, of any alert: when the fix is late (the database down), the
     # stale data escalates and PipelineDataCritical fires beside PipelineDataStale with the

@@ -111,11 +111,14 @@ def _follow(
     incident.timeline.add("resolved notice received by sre serve", notice.received_at)
 
 
-def stale_data(stack: Running, places: Places, *, timeout: float = 90.0) -> Incident:
+def stale_data(
+    stack: Running, places: Places, *, timeout: float = 90.0, env: str = "demo"
+) -> Incident:
     """The schedule stops after one last run while a new drop lands; the freshness alert must
-    make the engine rerun the pipeline, which publishes the waiting drop."""
+    make the engine rerun the pipeline, which publishes the waiting drop. `env` is the
+    environment the stack's rules were generated for (its freshness objective)."""
     obs = Observer(stack)
-    threshold = freshness_threshold()
+    threshold = freshness_threshold(env)
     incident = Incident(Timeline(f"Incident 1: stale data (stale after {threshold:g} s)"))
     since = time.time()
     done = pipeline("run", env=stack.env)
@@ -155,13 +158,14 @@ def stale_data(stack: Running, places: Places, *, timeout: float = 90.0) -> Inci
     return incident
 
 
-def _cooldown() -> float:
-    service = SERVICE.resolved(SERVICE.environment("demo"))
+def _cooldown(env: str = "demo") -> float:
+    service = SERVICE.resolved(SERVICE.environment(env))
     return float(max(p.limits.cooldown for p in service.remediation))
 
 
-def freshness_threshold() -> float:
-    service = SERVICE.resolved(SERVICE.environment("demo"))
+def freshness_threshold(env: str = "demo") -> float:
+    """The freshness objective, in seconds, of the environment the stack was generated for."""
+    service = SERVICE.resolved(SERVICE.environment(env))
     slo = next(s for s in service.slos if s.name == FRESHNESS)
     return float(slo.objective * slo.unit)
 
