@@ -28,14 +28,15 @@ $(GRAFANA_NEXT)/.installed: $(STAMP)
 
 setup: $(STAMP) $(GRAFANA_NEXT)/.installed  ## create .venv and install the project with its dev tools
 
-demo: setup  ## the incident loop, live: stale data and corrupted silver remediated, two timelines
-	$(BIN)/python scripts/demo.py --lake $(LAKE) --root build/demo-run $(if $(KEEP),--keep)
+demo: setup  ## the incident loop, live: stale data and corrupted silver remediated (S3=1: on SeaweedFS)
+	$(BIN)/python scripts/demo.py --lake $(LAKE) --root build/demo-run $(if $(KEEP),--keep) $(if $(S3),--s3)
 
 .PHONY: stack-up stack-down mttr ha-drill
 stack-up: setup  ## start Pushgateway, Prometheus, Alertmanager, sre serve on loopback and keep them
 	$(BIN)/sre generate --env demo --out build/demo
 	$(BIN)/sre stack up --dir build/demo-run/stack --artefacts build/demo --env demo \
-	  --lake $(LAKE) --quarantine build/demo-run/quarantine --backup build/demo-run/backup
+	  --lake $(LAKE) --quarantine build/demo-run/quarantine --backup build/demo-run/backup \
+	  --setenv POTATO_LAKE=$(abspath $(LAKE))
 
 stack-down:  ## stop the stack that stack-up (or make demo KEEP=1) left running
 	$(BIN)/sre stack down --dir build/demo-run/stack
@@ -43,8 +44,8 @@ stack-down:  ## stop the stack that stack-up (or make demo KEEP=1) left running
 mttr: setup  ## time to repair: each incident replayed MTTR_N (3) times on the real stack, medians
 	$(BIN)/python scripts/mttr.py --runs $(or $(MTTR_N),3)
 
-ha-drill: setup  ## exactly once on the HA topology (3 Alertmanagers, 2+2 replicas) under each fault
-	$(BIN)/python scripts/ha_drill.py --root build/ha-drill --rounds $(or $(HA_ROUNDS),1)
+ha-drill: setup  ## exactly once on the HA topology (3 Alertmanagers, 2+2 replicas, lake on SeaweedFS) under each fault
+	$(BIN)/python scripts/ha_drill.py --root build/ha-drill --rounds $(or $(HA_ROUNDS),1) --s3
 
 test: setup  ## run the whole test suite (real SeaweedFS included)
 	$(BIN)/pytest

@@ -1,6 +1,10 @@
 """`make demo`: the incident loop, live, on the real stack, told as two timelines.
 
-    python scripts/demo.py [--lake ./lake] [--root build/demo-run] [--keep]
+    python scripts/demo.py [--lake ./lake] [--root build/demo-run] [--keep] [--s3]
+
+With --s3 the lake, the quarantine and the backups are prefixes of one bucket on a SeaweedFS
+(S3) started on loopback for the demo and stopped after it (so --keep leaves no S3 behind and
+is refused with it).
 
 1. a fresh lake: 21 sample drops staged, 14 of them landed, the pipeline run, silver backed up;
 2. `sre generate --env demo --out build/demo`: rules, Alertmanager config (hours are seconds);
@@ -24,7 +28,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a file: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts.drill_lake import BIN, Places, prepare
+from scripts.drill_lake import BIN, Places, drill_places, prepare
 from scripts.incidents import corrupted_silver, stale_data
 from sre.errors import SreError
 from sre.stack import down, up
@@ -40,8 +44,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=Path("build/demo-run"))
     parser.add_argument("--artefacts", type=Path, default=Path("build/demo"))
     parser.add_argument("--keep", action="store_true", help="Leave the stack running.")
+    parser.add_argument(
+        "--s3", action="store_true", help="The lake, quarantine and backups on a SeaweedFS (S3)."
+    )
     args = parser.parse_args(argv)
-    places = Places(args.lake, args.root)
+    if args.s3 and args.keep:
+        parser.error("--keep needs a local lake: the demo's SeaweedFS stops with it")
+    with drill_places(args.root, s3=args.s3, lake=args.lake) as places:
+        return _demo(places, args)
+
+
+def _demo(places: Places, args: argparse.Namespace) -> int:
     started = time.monotonic()
     step(f"a fresh lake in {places.lake}: sample drops, a pipeline run, a backup")
     print(prepare(places))

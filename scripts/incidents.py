@@ -11,7 +11,6 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from pipeline import integrity, ledger, silver
@@ -23,7 +22,7 @@ from sre.errors import SreError
 from sre.stack import Running, StackError
 from sre.stack.observe import Delivery, Observer, wait_for
 from sre.stack.timeline import Timeline
-from sre.storage import LocalStore, open_store
+from sre.storage import ObjectStore
 
 STALE, CORRUPTED = "PipelineDataStale", "PipelineDataCorrupted"
 CORRUPTION_ACTIONS = ("quarantine", "restore", "command")
@@ -124,7 +123,7 @@ def stale_data(
     done = pipeline("run", env=stack.env)
     if done.returncode != 0:
         raise SreError(f"the last scheduled run failed: {done.stderr.strip()[-500:]}")
-    store = LocalStore(places.lake)
+    store = places.store(places.lake)
     before = silver.read(store)
     # The last scheduled run by its ledger id: what ran after it is the fix. Its pushed
     # timestamp alone cannot tell it from the fix when the record lands a moment later.
@@ -171,10 +170,9 @@ def freshness_threshold(env: str = "demo") -> float:
 
 
 @contextmanager
-def integrity_schedule(lake: Path, pushgateway: str, every: float = 1.0) -> Iterator[None]:
+def integrity_schedule(store: ObjectStore, pushgateway: str, every: float = 1.0) -> Iterator[None]:
     """The scheduled integrity check (`potato-pipeline verify`'s code), every `every` s."""
     stop = threading.Event()
-    store = LocalStore(lake)
 
     def loop() -> None:
         while not stop.wait(every):
@@ -205,7 +203,7 @@ def corrupted_silver(stack: Running, places: Places, *, timeout: float = 90.0) -
     done = pipeline("run", env=stack.env)  # the schedule runs again: freshness is not in play
     if done.returncode != 0:
         raise SreError(f"the scheduled run failed: {done.stderr.strip()[-500:]}")
-    store = LocalStore(places.lake)
+    store = places.store(places.lake)
     before = silver.read(store)
     if before is None:
         raise SreError("no silver committed: run prepare() first")
@@ -214,19 +212,19 @@ def corrupted_silver(stack: Running, places: Places, *, timeout: float = 90.0) -
     # backup would need a Delta restore to an older version, which restore leaves to people).
     from sre.remediation import backups as kept
 
-    label = kept.latest(LocalStore(places.backup)) or ""
-    saved = {o.key for o in kept.read_backup(LocalStore(places.backup), label).objects()}
+    backups = places.store(places.backup)
+    label = kept.latest(backups) or ""
+    saved = {o.key for o in kept.read_backup(backups, label).objects()}
     victim = next(
         f.key for t in sorted(before.tables) for f in before.tables[t].files if f.key in saved
     )
-    path = places.lake / victim
-    data = bytearray(path.read_bytes())
+    data = bytearray(store.read_bytes(victim))
     data[len(data) // 2] ^= 0xFF
-    path.write_bytes(bytes(data))
+    store.write_bytes(victim, bytes(data))
     incident.mark("origin", f"silver object damaged: {victim}", time.time())
     check = pipeline("verify", "--json", env=stack.env)
     incident.mark("detected", f"potato-pipeline verify exits {check.returncode}", time.time())
-    with integrity_schedule(places.lake, stack.urls["pushgateway"]):
+    with integrity_schedule(store, stack.urls["pushgateway"]):
         _follow(obs, incident, CORRUPTED, since, CORRUPTION_ACTIONS, timeout, True, notice_wait=3)
     incident.evidence = _corruption_evidence(places, incident, victim, keys_before)
     incident.evidence["verify_exit"] = check.returncode
@@ -243,13 +241,13 @@ def _corruption_evidence(
     from sre.remediation.actions import backup
     from sre.remediation.backups import backup_key
 
-    lake, quarantine = LocalStore(places.lake), LocalStore(places.quarantine)
+    lake, quarantine = places.store(places.lake), places.store(places.quarantine)
     runs = {r["action"]: r for r in incident.runs}
     key = f"{runs['quarantine']['fingerprint']}-{runs['quarantine']['episode']}"
     held = {o.key: quarantine.head(o.key) for o in quarantine.list(f"{key}/silver/")}
     sources = {info.metadata.get("source-key", "") for info in held.values()}
-    backups = LocalStore(places.backup)
-    label = backup.latest(open_store(str(places.backup), env={}))
+    backups = places.store(places.backup)
+    label = backup.latest(backups)
     after = silver.read(lake)
     current = {f.key for t in after.tables.values() for f in t.files} if after else set()
     restored = sorted(sources & current)  # the quarantined files the current versions need

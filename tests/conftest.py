@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from scripts.seaweedfs import S3Server, running_seaweedfs, weed_binary
 from tests.support.components import require
-from tests.support.seaweedfs import S3Server, running_seaweedfs, weed_binary
 
 # --- SeaweedFS: a real S3 server, started once per session, stopped by its PID -------------
 

@@ -1,7 +1,7 @@
 # Every name the runbook and docs/deploy.md use: `terraform output -raw lake_bucket`.
 
 output "lake_bucket" {
-  description = "The lake (bronze/, silver/, rejects/, reports/, _state/): POTATO_LAKE=s3://<this>."
+  description = "The lake (bronze/, silver/, rejects/, reports/, _state/): POTATO_LAKE=s3://<this> (the pipeline), SRE_LAKE=s3://<this> (sre)."
   value       = module.bucket["lake"].id
 }
 

@@ -36,6 +36,16 @@ def stack() -> None:
     """
 
 
+def _pairs(pairs: tuple[str, ...]) -> dict[str, str]:
+    found = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.isidentifier():
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--setenv")
+        found[name] = value
+    return found
+
+
 @stack.command("up")
 @folder_option
 @click.option(
@@ -62,6 +72,15 @@ def stack() -> None:
     help="The remediation state all replicas share (postgresql://...); needed with --ha. "
     "Default: a SQLite file in --dir.",
 )
+@click.option(
+    "--setenv",
+    "setenv",
+    metavar="NAME=VALUE",
+    multiple=True,
+    callback=lambda _ctx, _param, pairs: _pairs(pairs),
+    help="An environment variable for sre serve and the commands its actions run, such as "
+    "the service's own settings (repeatable): --setenv POTATO_LAKE=/data/lake.",
+)
 @click.option("--no-install", is_flag=True, help="Never apt-get install missing packages.")
 @click.option("--json", "as_json", is_flag=True, help="Print the stack record as JSON.")
 def up_cmd(
@@ -74,6 +93,7 @@ def up_cmd(
     backup: str | None,
     ha: bool,
     state_url: str | None,
+    setenv: dict[str, str],
     no_install: bool,
     as_json: bool,
 ) -> None:
@@ -90,6 +110,7 @@ def up_cmd(
         install=not no_install,
         shape=Shape.ha() if ha else Shape(),
         state_url=state_url,
+        environ=setenv,
     )
     try:
         record = up(spec)

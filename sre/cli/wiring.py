@@ -76,9 +76,9 @@ def spec(service_path: str, env_name: str, service_name: str | None = None) -> S
 
 
 def location_options(func: F) -> F:
-    func = click.option(
-        "--lake", metavar="URL", envvar="POTATO_LAKE", help="The lake ($POTATO_LAKE)."
-    )(func)
+    func = click.option("--lake", metavar="URL", envvar="SRE_LAKE", help="The lake ($SRE_LAKE).")(
+        func
+    )
     func = click.option(
         "--quarantine",
         metavar="URL",

@@ -35,7 +35,9 @@ READY_TIMEOUT = 60.0
 @dataclass(frozen=True, slots=True)
 class StackSpec:
     """What to start. `artefacts` is the output folder of `sre generate --env ENV --out DIR`;
-    `lake`, `quarantine` and `backup` (paths or s3:// URLs) enable the data actions."""
+    `lake`, `quarantine` and `backup` (paths or s3:// URLs) enable the data actions; `environ`
+    is given to `sre serve`, so to the commands its actions run (the service's own settings,
+    store credentials), and recorded for whoever runs the service's jobs against the stack."""
 
     folder: Path
     artefacts: Path
@@ -48,6 +50,7 @@ class StackSpec:
     install: bool = True
     shape: Shape = field(default_factory=Shape)  # Shape.ha(): 3 Alertmanagers, 2 + 2 replicas
     state_url: str | None = None  # default: a SQLite file in the folder (one replica only)
+    environ: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +65,7 @@ class Running:
     state_url: str
     started_at: float
     lake: str | None = None
-    env: Mapping[str, str] = field(default_factory=dict)  # what the pipeline needs to report here
+    env: Mapping[str, str] = field(default_factory=dict)  # what a job needs to report here
 
     @property
     def webhook(self) -> str:
@@ -114,10 +117,8 @@ def up(spec: StackSpec) -> Running:
     state_url = spec.state_url or f"sqlite:///{(spec.folder / 'state.db').resolve()}"
     parts = topology.components(spec, bins, spec.shape, ports, state_url)
     urls = {c.name: c.url for c in parts}
-    env_for_pipeline = {"PUSHGATEWAY_URL": urls["pushgateway"]}
+    env_for_pipeline = {**spec.environ, "PUSHGATEWAY_URL": urls["pushgateway"]}
     lake = topology.local(spec.lake)
-    if lake:
-        env_for_pipeline["POTATO_LAKE"] = lake
     record = Running(
         folder=str(spec.folder.resolve()),
         urls=urls,

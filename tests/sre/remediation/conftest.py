@@ -26,13 +26,13 @@ import pytest
 from deltalake import write_deltalake
 from moto import mock_aws
 
+from scripts.seaweedfs import S3Server
 from sre.errors import StorageError
 from sre.remediation.action import Stores
 from sre.storage import LocalStore, ObjectInfo, ObjectStore
 from sre.storage.delta import location, open_table, record_checksums
 from sre.storage.delta_version import TableVersion, find_tables, read_version
 from sre.storage.s3 import S3Store
-from tests.support.seaweedfs import S3Server
 
 NOW = datetime(2024, 9, 23, 4, 0, tzinfo=UTC)
 INCIDENT = "inc-42"

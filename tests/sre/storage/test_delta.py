@@ -10,6 +10,7 @@ import pyarrow as pa
 import pytest
 from deltalake import DeltaTable, write_deltalake
 
+from scripts.seaweedfs import S3Server
 from sre.storage import LocalStore, ObjectStore, open_store
 from sre.storage.delta import (
     commit_metadata,
@@ -21,7 +22,6 @@ from sre.storage.delta import (
     vacuum_table,
     verify_table,
 )
-from tests.support.seaweedfs import S3Server
 
 
 def rows(n: int, start: int = 0) -> pa.Table:

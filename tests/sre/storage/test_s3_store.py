@@ -14,10 +14,10 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from moto import mock_aws
 
+from scripts.seaweedfs import S3Server
 from sre.errors import ObjectNotFound, StorageError, StoreUnavailable
 from sre.storage import ObjectStore, open_store
 from sre.storage.s3 import S3Store
-from tests.support.seaweedfs import S3Server
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -16,11 +16,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from scripts.seaweedfs import S3Server
 from sre.errors import ObjectNotFound, StorageError
 from sre.storage import LocalStore, ObjectStore
 from sre.storage.base import sha256_file
 from sre.storage.s3 import S3Store
-from tests.support.seaweedfs import S3Server
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -1,4 +1,5 @@
-"""A real S3 server for integration tests: SeaweedFS `weed mini` on loopback, stopped by its PID.
+"""A real S3 server on loopback: SeaweedFS `weed mini`, stopped by its PID (for the S3 integration
+tests, and for the demo and the HA drill on an S3 lake).
 
 Every `-*.port` flag that `weed mini -h` lists gets a free port, so two runs (or a developer's own
 SeaweedFS) never collide. An S3 identity file is always given: without one, multipart uploads
