@@ -45,7 +45,8 @@ def test_up_status_down_through_the_command_line(artefacts: Path, tmp_path: Path
     folder = tmp_path / "stack"
     base = [SRE, "stack"]
     started = subprocess.run(
-        [*base, "up", "--dir", str(folder), "--artefacts", str(artefacts), "--json"],
+        [*base, "up", "--dir", str(folder), "--artefacts", str(artefacts), "--json",
+         "--setenv", "ORDERS_DB=postgresql://orders"],
         capture_output=True, text=True, check=False, timeout=120,
     )  # fmt: skip
     record = json.loads(started.stdout) if started.returncode == 0 else {}
@@ -53,6 +54,11 @@ def test_up_status_down_through_the_command_line(artefacts: Path, tmp_path: Path
         assert started.returncode == 0, started.stderr
         assert set(record["pids"]) == {"pushgateway", "alertmanager", "remediator", "prometheus"}
         assert all(url.startswith("http://127.0.0.1:") for url in record["urls"].values())
+        # the service's own settings reach sre serve (so the commands its actions run), and
+        # are recorded for the jobs run against the stack
+        serve = psutil.Process(record["pids"]["remediator"])
+        assert serve.environ()["ORDERS_DB"] == "postgresql://orders"
+        assert record["env"]["ORDERS_DB"] == "postgresql://orders"
         status = subprocess.run([*base, "status", "--dir", str(folder), "--json"],
                                 capture_output=True, text=True, check=False)  # fmt: skip
         assert status.returncode == 0 and all(json.loads(status.stdout)["alive"].values())
@@ -77,3 +83,12 @@ def test_a_failed_start_stops_what_it_had_started(artefacts: Path, tmp_path: Pat
         up(StackSpec(folder=tmp_path / "stack", artefacts=artefacts, install=False))
     assert running_children() == before
     assert not (tmp_path / "stack" / "stack.json").exists()
+
+
+def test_a_setting_that_is_not_name_equals_value_is_refused(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [SRE, "stack", "up", "--dir", str(tmp_path), "--setenv", "ORDERS_DB"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2 and "'ORDERS_DB' is not NAME=VALUE" in done.stderr
+    assert not (tmp_path / "stack.json").exists()
