@@ -16,8 +16,9 @@ it runs:
 - `gossip-split`: a peer SIGSTOPped as the alert fires (the others cannot see its notification
   log), SIGCONTed 10 s later;
 - `remediator-killed`: the replica executing the run SIGKILLed mid-action, restarted;
-- `database-outage`: the state database's cluster stopped for 30 s as the alert fires (every
-  peer's delivery gets a 503 and is retried), then started again;
+- `database-outage`: the state database's cluster stopped for 30 s from when the alert is
+  pending (its firing notice meets the outage: every peer's delivery gets a 503 and is
+  retried), then started again;
 - `prometheus-stopped`: one Prometheus replica SIGKILLed before the incident, restarted after;
 - `late-resolve`: after the incident, its resolved notice and its firing notice replayed into
   both replicas, the firing one with a clock a day ahead;
@@ -145,6 +146,16 @@ class Injector:
 
     def _inject(self) -> None:
         obs = Observer(self.cell[0])
+        threads = []
+        if self.chosen & {"database-outage"}:
+            # Down while the alert is pending, so that its firing notice meets the outage and
+            # every peer retries its 503s (at firing, the notice could be stored just before).
+            if not self._when(lambda: obs.alerts(STALE), timeout=FIRING_WAIT):
+                self.errors.append(f"{STALE} not pending within {FIRING_WAIT:g} s: no outage")
+                return
+            threads.append(threading.Thread(target=self._guarded(lambda: self.db.outage(OUTAGE))))
+            threads[-1].start()
+            self.done.append(f"state database stopped {OUTAGE:.0f} s")
         if not self._when(lambda: obs.fired_at(STALE), timeout=FIRING_WAIT):
             # a row whose faults were never injected must not pass for one that held under them
             self.errors.append(f"{STALE} did not fire within {FIRING_WAIT:g} s: nothing injected")
@@ -157,12 +168,9 @@ class Injector:
             faults.pause(self.cell[0], "alertmanager-3")
             jobs.append(lambda: _resume_after(self.cell, "alertmanager-3", 10.0))
             self.done.append("alertmanager-3 paused 10 s")
-        if self.chosen & {"database-outage"}:
-            jobs.append(lambda: self.db.outage(OUTAGE))
-            self.done.append(f"state database stopped {OUTAGE:.0f} s")
-        threads = [threading.Thread(target=self._guarded(j)) for j in jobs]
-        for t in threads:
-            t.start()
+        for job in jobs:
+            threads.append(threading.Thread(target=self._guarded(job)))
+            threads[-1].start()
         if self.chosen & {"remediator-killed", "rolling-restart"}:
             run = self._when(
                 lambda: next(
