@@ -36,7 +36,7 @@ stack-up: setup  ## start Pushgateway, Prometheus, Alertmanager, sre serve on lo
 	$(BIN)/sre generate --env demo --out build/demo
 	$(BIN)/sre stack up --dir build/demo-run/stack --artefacts build/demo --env demo \
 	  --lake $(LAKE) --quarantine build/demo-run/quarantine --backup build/demo-run/backup \
-	  --setenv POTATO_LAKE=$(abspath $(LAKE))
+	  --setenv POTATO_LAKE=$(if $(findstring ://,$(LAKE)),$(LAKE),$(abspath $(LAKE)))
 
 stack-down:  ## stop the stack that stack-up (or make demo KEEP=1) left running
 	$(BIN)/sre stack down --dir build/demo-run/stack

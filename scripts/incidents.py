@@ -190,7 +190,9 @@ def integrity_schedule(store: ObjectStore, pushgateway: str, every: float = 1.0)
         thread.join(timeout=30)
 
 
-def corrupted_silver(stack: Running, places: Places, *, timeout: float = 90.0) -> Incident:
+def corrupted_silver(
+    stack: Running, places: Places, *, timeout: float = 90.0, env: str = "demo"
+) -> Incident:
     """One silver file is damaged; `potato-pipeline verify` exports it; the corruption alert
     must make the engine quarantine the damaged prefix, restore the latest backup and rerun."""
     obs = Observer(stack)
@@ -198,7 +200,7 @@ def corrupted_silver(stack: Running, places: Places, *, timeout: float = 90.0) -
     # Its rerun (command) shares a cooldown with the stale drill's (same action, same pipeline): a
     # drill right after another waits the cooldown out, as a real second incident would.
     last = max((r["started_at"] for r in obs.runs() if r["action"] == "command"), default=0.0)
-    time.sleep(max(0.0, last + _cooldown() + 0.5 - time.time()))
+    time.sleep(max(0.0, last + _cooldown(env) + 0.5 - time.time()))
     since = time.time()
     done = pipeline("run", env=stack.env)  # the schedule runs again: freshness is not in play
     if done.returncode != 0:

@@ -27,7 +27,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a file: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts.drill_lake import BIN, Places, prepare
+from scripts.drill_lake import BIN, local_places, prepare
 from scripts.incidents import Incident, corrupted_silver, stale_data
 from sre.stack import running
 
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--runs must be within 1..{MAX_RUNS}")
     samples: dict[str, list[dict[str, float]]] = {"stale data": [], "corrupted silver": []}
     with tempfile.TemporaryDirectory(prefix="mttr-") as tmp:
-        places = Places(Path(tmp) / "lake", Path(tmp) / "run")
+        places = local_places(Path(tmp) / "lake", Path(tmp) / "run")
         prepare(places)
         artefacts = Path(tmp) / "artefacts"
         subprocess.run(

@@ -54,6 +54,7 @@ class S3Server:
         """The AWS_* settings a caller would read from the environment to reach this server."""
         return {
             "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ENDPOINT_URL_S3": self.endpoint_url,  # a shell's own would win over the above
             "AWS_ACCESS_KEY_ID": self.access_key,
             "AWS_SECRET_ACCESS_KEY": self.secret_key,
             "AWS_REGION": self.region,

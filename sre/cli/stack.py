@@ -30,7 +30,7 @@ def stack() -> None:
 
     \b
       sre generate --env demo --out build/demo
-      sre stack up --artefacts build/demo --lake ./lake
+      sre stack up --artefacts build/demo --lake ./lake --setenv POTATO_LAKE=$PWD/lake
       sre stack status
       sre stack down
     """
@@ -56,7 +56,12 @@ def _pairs(pairs: tuple[str, ...]) -> dict[str, str]:
     help="Output of `sre generate --env ENV --out DIR`: rules and Alertmanager fragments.",
 )
 @service_options
-@click.option("--lake", metavar="URL", help="The lake the pipeline and the actions work on.")
+@click.option(
+    "--lake",
+    metavar="URL",
+    help="The lake the data actions of sre serve work on (the service's own job finds it "
+    "through its own settings: --setenv).",
+)
 @click.option("--quarantine", metavar="URL", help="Where quarantine moves objects.")
 @click.option("--backup", metavar="URL", help="Where backups are read and written.")
 @click.option(
@@ -79,7 +84,8 @@ def _pairs(pairs: tuple[str, ...]) -> dict[str, str]:
     multiple=True,
     callback=lambda _ctx, _param, pairs: _pairs(pairs),
     help="An environment variable for sre serve and the commands its actions run, such as "
-    "the service's own settings (repeatable): --setenv POTATO_LAKE=/data/lake.",
+    "the service's own settings (repeatable; recorded in the stack's record, so no secrets: "
+    "sre serve inherits the environment it is started from): --setenv POTATO_LAKE=/data/lake.",
 )
 @click.option("--no-install", is_flag=True, help="Never apt-get install missing packages.")
 @click.option("--json", "as_json", is_flag=True, help="Print the stack record as JSON.")

@@ -37,7 +37,9 @@ class StackSpec:
     """What to start. `artefacts` is the output folder of `sre generate --env ENV --out DIR`;
     `lake`, `quarantine` and `backup` (paths or s3:// URLs) enable the data actions; `environ`
     is given to `sre serve`, so to the commands its actions run (the service's own settings,
-    store credentials), and recorded for whoever runs the service's jobs against the stack."""
+    such as where its job finds its data), and recorded in `stack.json` for whoever runs the
+    service's jobs against the stack: secrets belong in the environment `sre stack up` runs in,
+    which `sre serve` inherits, not here."""
 
     folder: Path
     artefacts: Path

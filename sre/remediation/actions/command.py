@@ -208,14 +208,19 @@ def resume_supervised(
     child still runs (up to its own timeout, then kills it); None when it ran on another host or
     was killed with its supervisor (the run is then started again if idempotent, else recorded
     failed)."""
+    here = progress.get("host") == socket.gethostname() and bool(progress.get("dir"))
     if FINISHED in progress:
+        if here:  # killed after saving it, before removing the folder
+            shutil.rmtree(progress["dir"], ignore_errors=True)
         return _saved_outcome(progress)
-    if progress.get("host") != socket.gethostname() or not progress.get("dir"):
+    if not here:
         return None
     folder, pid, shown = Path(progress["dir"]), int(progress["pid"]), str(progress["command"])
     deadline = float(progress["started"]) + float(progress["timeout"])
     while not (folder / STATUS).exists():
         if not _alive(pid, progress.get("pid_started")):
+            if (folder / STATUS).exists():  # it wrote its status and exited meanwhile
+                break
             shutil.rmtree(folder, ignore_errors=True)
             return None  # killed with its supervisor: what it did cannot be told
         if time.time() > deadline:

@@ -224,9 +224,12 @@ def test_the_outcome_is_saved_with_the_run_before_the_childs_folder_goes(tmp_pat
     assert {"host", "pid", "dir", "started", "timeout"} <= set(started)
     assert FINISHED not in started and saved.folder_there == [True, True]
     assert list((tmp_path / "sre-runs").iterdir()) == []  # removed once the outcome was saved
-    # The restart after such a kill: the child and its folder are gone, the outcome is not.
+    # The restart after such a kill: the child is gone, the outcome is not; a folder the kill
+    # left (between saving and removing) goes now.
+    Path(str(finished["dir"])).mkdir()
     found = resume_supervised({**finished, "pid": 1, "pid_started": "0"}, poll=0.05)
     assert found is not None and found.ok and found.detail == done.detail
+    assert not Path(str(finished["dir"])).exists()
     assert "fixed" in found.evidence["stdout"] and found.done[0].detail["exit"] == "0"
 
 
