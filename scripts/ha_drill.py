@@ -2,14 +2,14 @@
 duplicates.
 
     python scripts/ha_drill.py [--root build/ha-drill] [--faults all|NAME,...] [--rounds N]
-                               [--s3] [--json ROWS.json]
+                               [--incidents stale,corrupted] [--s3] [--json ROWS.json]
 
 It starts `sre stack up --ha` (3 Alertmanager peers, 2 Prometheus replicas, 2 `sre serve`
 replicas on a PostgreSQL cluster created for the drill and deleted after,
 `scripts/drill_postgres.py`) in the `ha-drill` environment (the demo's, stale after 90 s), the
 lake, quarantine and backups in local folders or, with `--s3`, in a bucket of a SeaweedFS
-started for the drill; then plays the stale-data incident once per fault, a fault injected while
-it runs:
+started for the drill; then plays each incident (stale data, corrupted silver) once per fault,
+a fault injected while it runs:
 
 - `none`: the baseline;
 - `alertmanager-killed`: a peer SIGKILLed as the alert fires, restarted 3 s later;

@@ -1,8 +1,8 @@
 """The HA drill, short form: on the real HA topology (3 Alertmanager peers, 2 Prometheus
 replicas, 2 `sre serve` replicas on a PostgreSQL cluster of its own, the lake on SeaweedFS), the
-database outage alone, then one stale-data incident with every fault at once (the state database
-down for 30 s among them); each must be remediated exactly once (`make ha-drill` plays each
-fault on its own too)."""
+database outage alone, then every fault at once (the state database down for 30 s among them),
+each with a stale-data and a corrupted-silver incident; each must be remediated exactly once
+(`make ha-drill` plays each fault on its own too)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from tests.support.components import require
 pytestmark = pytest.mark.integration
 
 
-def test_a_database_outage_then_every_fault_at_once_remediate_exactly_once(
+def test_a_database_outage_then_every_fault_at_once_remediate_each_incident_exactly_once(
     tmp_path: Path,
 ) -> None:
     missing = sorted({PACKAGES[p] for p in PACKAGES if shutil.which(p) is None})
@@ -32,9 +32,10 @@ def test_a_database_outage_then_every_fault_at_once_remediate_exactly_once(
     rows = tmp_path / "rows.json"
     faults = "database-outage,together"
     drill = str(tmp_path / "drill")
-    code = ha_drill.main(["--root", drill, "--faults", faults, "--json", str(rows), "--s3"])
-    outage, row = json.loads(rows.read_text())
-    assert code == 0, _evidence(outage, row)
+    args = ["--root", drill, "--faults", faults, "--incidents", "stale,corrupted", "--s3"]
+    code = ha_drill.main([*args, "--json", str(rows)])
+    outage, outage_corrupted, row, corrupted = found = json.loads(rows.read_text())
+    assert code == 0, _evidence(*found)
     # the deliveries refused while the database was down were retried and acted on, once
     assert outage["answered_503"] > 0 and outage["executed"] == 1, outage
     # one episode per fingerprint: the copies joined the period they belong to
@@ -47,6 +48,10 @@ def test_a_database_outage_then_every_fault_at_once_remediate_exactly_once(
         "state database stopped 30 s",
     } <= set(row["injected"]), row["injected"]
     assert row["unprocessed"] == 0 and set(row["replayed"]) == {202}
+    # the corrupted silver: quarantined, restored and rerun, once each, nothing lost or doubled
+    for incident in (outage_corrupted, corrupted):
+        assert incident["incident"] == "corrupted" and incident["runs_per_episode"] == [1, 1, 1]
+        assert incident["objects_lost"] == [] and incident["objects_doubled"] == []
 
 
 def _evidence(*rows: dict[str, Any]) -> str:
