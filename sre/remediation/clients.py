@@ -1,6 +1,7 @@
 """Alertmanager and Prometheus as the engine consults them, over their HTTP APIs.
 
-Before acting: is the alert still firing and not silenced? While acting: a silence, so nobody is
+Before acting: is the alert still firing and not silenced (by a person: the engine's own silence
+while another policy of the same alert acts does not count)? While acting: a silence, so nobody is
 paged for what the automation is fixing. After acting: does Prometheus say the condition cleared?
 (Resolved webhooks are not evidence: they can be late, lost or duplicated.)
 """
@@ -22,6 +23,7 @@ from sre.remediation.payload import Alert
 
 log = logging.getLogger("sre.remediation")
 TIMEOUT = 5.0
+SILENCE_AUTHOR = "sre-remediation"  # the createdBy of the silences the engine sets
 
 
 def _request(url: str, *, method: str = "GET", body: Any = None) -> Any:
@@ -55,8 +57,26 @@ class AlertmanagerGuard:
         for item in found or []:
             if item.get("fingerprint") == alert.fingerprint:
                 status = item.get("status", {})
-                return bool(status.get("state") == "active" and not status.get("silencedBy"))
+                if status.get("state") == "active":
+                    return True
+                # Silenced only by the engine's own silences (a run of another policy of the
+                # same alert is acting, or was, and has not expired its silence yet): still
+                # firing. A person's silence, or an inhibition, means do not act.
+                silences = status.get("silencedBy") or []
+                return bool(
+                    status.get("state") == "suppressed"
+                    and silences
+                    and not status.get("inhibitedBy")
+                    and all(self._ours(str(s)) for s in silences)
+                )
         return False
+
+    def _ours(self, silence_id: str) -> bool:
+        try:
+            found = _request(f"{self.url}/api/v2/silence/{urllib.parse.quote(silence_id)}")
+        except (urllib.error.URLError, OSError, ValueError):
+            return False  # cannot tell: a person's, until shown otherwise
+        return bool(found) and found.get("createdBy") == SILENCE_AUTHOR
 
     def silence(self, alert: Alert, minutes: int, comment: str) -> str | None:
         now = datetime.now(UTC)
@@ -67,7 +87,7 @@ class AlertmanagerGuard:
             ],
             "startsAt": now.isoformat(),
             "endsAt": (now + timedelta(minutes=minutes)).isoformat(),
-            "createdBy": "sre-remediation",
+            "createdBy": SILENCE_AUTHOR,
             "comment": comment,
         }
         try:
