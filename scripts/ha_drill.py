@@ -63,7 +63,8 @@ from scripts.incidents import (
     freshness_threshold,
     stale_data,
 )
-from sre.stack import Running, Shape, StackError, down, faults, up
+from sre.errors import SreError
+from sre.stack import Running, Shape, down, faults, up
 from sre.stack.observe import Observer
 
 # The demo's settings (cooldowns count from a run's end, so duplicates after it test the dedup)
@@ -277,7 +278,7 @@ def play(cell: Stack, db: Cluster, places: Places, fault: str, kind: Kind) -> di
                 if kind.alert == STALE
                 else corrupted_silver(cell[0], places, timeout=180, env=ENV)
             )
-        except StackError as exc:  # a row that says so, with its evidence, not a traceback
+        except SreError as exc:  # a row that says so, with its evidence, not a traceback
             incident, failure = None, str(exc)
     refused = _unavailable(cell[0]) - answered_before
     late = incident is not None and chosen & {"late-resolve"}
