@@ -182,7 +182,12 @@ class RemediationEngine(Decisions):
             stale=bool(chosen) and episode is None,
             now=self.clock(),
             max_runs_per_minute=self.max_runs_per_minute,
-            since=episode.starts_at if episode else None,
+            # When this copy's period began: an open episode it joins may have begun earlier
+            # (opened by a copy whose clock was far ahead, replayed after its period and
+            # refused by the cooldown), and a run finished between the two did not do this
+            # period's work (found by the HA drill: the next real firing was refused as
+            # covered). Replica copies of one period differ by seconds, not by a fix.
+            since=max(episode.starts_at, min(starts, self.clock())) if episode else None,
         )
         acting: list[tuple[int, RemediationPolicy, str, Alert, int]] = []
         try:

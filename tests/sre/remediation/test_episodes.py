@@ -177,3 +177,45 @@ def test_an_episode_the_pre_check_saw_over_does_not_swallow_the_next_firing(
     assert len(recorder.applied) == 1
     deliver(engine, notice("firing", BASE + 10**9))  # the replayed copy again: still nothing
     assert len(recorder.applied) == 1
+
+
+def test_a_run_between_a_refused_clock_ahead_copy_and_the_next_firing_does_not_cover_it(
+    tmp_path: Path,
+) -> None:
+    """Found by the HA drill: a firing copy with a clock far ahead, replayed just after a fix, was
+    refused by the cooldown and left its episode open; a run of the same work (another
+    incident's rerun) finished later; the next real firing joined that episode and was refused
+    as covered by that run, which had finished before this firing began: no run at all."""
+    recorder, clock = Recorder(), [BASE]
+    engine = make_engine(tmp_path, recorder=recorder, clock=clock)
+    deliver(engine, notice("firing", BASE))
+    clock[0] = BASE + 10
+    deliver(engine, notice("resolved", BASE, at(BASE + 10)))
+    rerun(engine, episode=901, started=BASE + 10, finished=BASE + 10.5)  # another alert's
+    clock[0] = BASE + 10.8
+    deliver(engine, notice("firing", BASE + 10**9))  # replayed, a clock decades ahead
+    assert outcomes(engine)[-1] == "skipped_cooldown"
+    rerun(engine, episode=902, started=BASE + 49, finished=BASE + 50)  # another incident's
+    clock[0] = BASE + 120
+    deliver(engine, notice("firing", BASE + 115))  # the next real period
+    assert outcomes(engine)[-1] != "skipped_duplicate"
+    assert len(recorder.applied) == 2
+
+
+def rerun(engine: Any, *, episode: int, started: float, finished: float) -> None:
+    """A successful run of the same work (command on the policy's target) for another alert."""
+    run = engine.store.open_run(
+        {
+            "action": "command",
+            "target": "pipeline",
+            "fingerprint": "0ther",
+            "episode": episode,
+            "alertname": "PipelineDataCritical",
+            "mode": "auto",
+            "state": "running",
+            "alert": alert("0ther", name="PipelineDataCritical"),
+            "attempt": 1,
+            "started_at": started,
+        }
+    )
+    engine.store.finish(run, "success", {}, finished)
