@@ -114,6 +114,13 @@ class Runner:
         """Carry out a run already recorded as running; returns its outcome."""
         action = self.registry.get(policy.action)
         started = time.perf_counter()
+        # The policies of one alert act in their order: a restore must not start while the
+        # quarantine before it is still moving the damaged file aside (the HA drill: with the
+        # database slow, the restore found the file still in the lake, failed, and the
+        # quarantine then removed it, leaving the table a file short).
+        if not self._after_earlier(run):
+            reason = f"an earlier run of its episode stayed running for {self.lock_wait:g} s"
+            return self.finish(run, policy, alert, plan.target, "failed", {"reason": reason})
         if self.guard is not None and not self.guard.still_firing(alert):
             reason = "Alertmanager no longer shows the alert firing (or it is silenced)"
             now = self.clock()
@@ -239,6 +246,15 @@ class Runner:
             if time.monotonic() >= deadline:
                 return None
             time.sleep(0.2)
+
+    def _after_earlier(self, run: int) -> bool:
+        """Wait (up to `lock_wait`) until no earlier run of the same episode is running."""
+        deadline = time.monotonic() + self.lock_wait
+        while durably(lambda: self.store.earlier_running(run), f"run {run}'s turn"):
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.2)
+        return True
 
     def _acquire(self, name: str, ttl: float, holder: str) -> bool:
         return durably(lambda: self.store.acquire(name, holder, self.clock(), ttl), name)

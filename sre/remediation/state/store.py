@@ -269,6 +269,23 @@ class StateStore(Controls, AuditLog, Retries, Approvals):
         self.heartbeat.ensure_started()
         return liveness.take_over(self.db, run, self.owner, now)
 
+    def earlier_running(self, run: int) -> bool:
+        """Whether a run recorded before `run` for the same episode is still running."""
+        mine = sa.select(runs.c.fingerprint, runs.c.episode).where(runs.c.id == run).subquery()
+        with transaction(self.db) as conn:
+            found = conn.execute(
+                sa.select(runs.c.id)
+                .where(
+                    runs.c.service == self.service,
+                    runs.c.fingerprint == mine.c.fingerprint,
+                    runs.c.episode == mine.c.episode,
+                    runs.c.id < run,
+                    runs.c.state == "running",
+                )
+                .limit(1)
+            ).first()
+        return found is not None
+
     def running(self) -> list[dict[str, Any]]:
         """This service's runs in the `running` state, whoever executes them."""
         with transaction(self.db) as conn:

@@ -6,6 +6,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -242,3 +243,48 @@ def test_a_restart_saves_what_it_found_before_removing_the_folder(tmp_path: Path
     assert outcome is not None and not outcome.ok and "exit 3" in outcome.detail
     assert saved.folder_there == [True] and saved.docs[0][FINISHED]["ok"] is False  # type: ignore[index]
     assert not Path(str(progress["dir"])).exists()
+
+
+def test_the_policies_of_one_alert_act_in_their_order(tmp_path: Path) -> None:
+    # Found by the HA drill: a restore recorded by a later delivery (the first one's was cut
+    # off by a database outage) ran beside the quarantine before it (different targets, two
+    # free slots) and failed on the file the quarantine had not moved aside yet.
+    done = tmp_path / "first-done"
+    slow = f"import time, pathlib; time.sleep(3); pathlib.Path({str(done)!r}).touch()"
+    after = f"import os, sys; sys.exit(0 if os.path.exists({str(done)!r}) else 3)"
+    first = policy("Seq", params={"target": "first", "argv": [PY, "-c", slow]})
+    second = policy("Seq", params={"target": "second", "argv": [PY, "-c", after]})
+    pool = ActionPool(2)
+    engine = make_engine(
+        tmp_path,
+        first,  # type: ignore[arg-type]
+        second,  # type: ignore[arg-type]
+        registry=default_registry(),
+        deps=Deps(env=dict(os.environ)),
+        clock=None,
+    )
+    engine.dispatch = pool.submit
+    engine.clock = engine.runner.clock = time.time
+    try:
+        # the second policy's target ran a moment ago: the first delivery meets its cooldown
+        earlier = engine.store.open_run(
+            {"action": "command", "target": "second", "fingerprint": "0ther", "episode": 9,
+             "alertname": "Other", "mode": "auto", "state": "running", "attempt": 1,
+             "alert": alert("0ther", name="Other"), "started_at": time.time()}
+        )  # fmt: skip
+        assert earlier is not None
+        engine.store.finish(earlier, "success", {}, time.time() - 0.3)
+        firing = payload(alert("5e0", name="Seq", starts=datetime.now(UTC)))
+        engine.admit(firing)
+        engine.drain()
+        time.sleep(1.2)  # past the 1 s cooldown, the first run still going
+        engine.admit(firing)  # Alertmanager's repeat
+        engine.drain()
+        wait_for(lambda: all(r["state"] == "done" for r in engine.store.runs()), timeout=20)
+        found = {r["target"]: r["outcome"] for r in engine.store.runs() if r["alertname"] == "Seq"}
+        audit = [
+            (a["action"], a["target"], a["outcome"], a["reason"]) for a in engine.store.audit()
+        ]
+        assert found == {"first": "success", "second": "success"}, audit
+    finally:
+        pool.shutdown(wait=True)
